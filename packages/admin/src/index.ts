@@ -1,0 +1,2 @@
+export { AdminServer } from './admin-server';
+export type { AdminServerOptions, AdminRoute, AdminReply } from './admin-server';

@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every shardgate metric is declared here, registry passed in. Names: `shardgate_*`, units
+ * in the name, counters end `_total`, labels bounded (reasons come from fixed tables; never
+ * a player id or an IP).
+ */
+export { Registry };
+
+export function createRegistry(service: string, node: string, withDefaults = true): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service, node });
+  if (withDefaults) collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+export function createGatewayMetrics(registry: Registry) {
+  const r = [registry];
+  return {
+    connectionsOpen: new Gauge({ name: 'shardgate_gateway_connections', help: 'WebSocket connections open on this gateway', registers: r }),
+    accepted: new Counter({ name: 'shardgate_gateway_connections_accepted_total', help: 'Connections admitted', registers: r }),
+    refused: new Counter({ name: 'shardgate_gateway_connections_refused_total', help: 'Connections refused, by Kaetram close reason', labelNames: ['reason'], registers: r }),
+    disconnects: new Counter({ name: 'shardgate_gateway_disconnects_total', help: 'Admitted connections that ended, by reason', labelNames: ['reason'], registers: r }),
+    messagesReceived: new Counter({ name: 'shardgate_gateway_messages_received_total', help: 'Client frames received', registers: r }),
+    messagesDropped: new Counter({ name: 'shardgate_gateway_messages_dropped_total', help: 'Client frames dropped, by reason', labelNames: ['reason'], registers: r }),
+    framesSent: new Counter({ name: 'shardgate_gateway_frames_sent_total', help: 'WebSocket frames sent to clients', registers: r }),
+    bytesSent: new Counter({ name: 'shardgate_gateway_sent_bytes_total', help: 'Bytes of WebSocket payload sent to clients', registers: r }),
+    bytesReceived: new Counter({ name: 'shardgate_gateway_received_bytes_total', help: 'Bytes of WebSocket payload received from clients', registers: r }),
+    admissionSeconds: new Histogram({
+      name: 'shardgate_gateway_admission_duration_seconds',
+      help: 'Time to decide a connection (guard included)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: r,
+    }),
+    busBatchEvents: new Histogram({
+      name: 'shardgate_gateway_bus_batch_events',
+      help: 'Client events per bus publish (one publish per shard per event-loop turn)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 1000],
+      registers: r,
+    }),
+    slowReaderCloses: new Counter({ name: 'shardgate_gateway_slow_reader_closes_total', help: 'Connections closed for unsent bytes over the backpressure bound', registers: r }),
+    guardDegraded: new Counter({ name: 'shardgate_gateway_guard_degraded_total', help: 'Guard decisions taken without the shared store, by operation', labelNames: ['op'], registers: r }),
+  };
+}
+
+export type ShardMetrics = ReturnType<typeof createShardMetrics>;
+
+export function createShardMetrics(registry: Registry) {
+  const r = [registry];
+  return {
+    players: new Gauge({ name: 'shardgate_shard_players', help: 'Players on this shard', registers: r }),
+    tickSeconds: new Histogram({
+      name: 'shardgate_shard_tick_duration_seconds',
+      help: 'Time spent in one tick (game update and queue flush)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: r,
+    }),
+    tickOverruns: new Counter({ name: 'shardgate_shard_tick_overruns_total', help: 'Ticks that took longer than TICK_MS', registers: r }),
+    packetsQueued: new Counter({ name: 'shardgate_shard_packets_queued_total', help: 'Packets queued for players', registers: r }),
+    packetsFlushed: new Counter({ name: 'shardgate_shard_packets_flushed_total', help: 'Packets delivered to gateways in frames', registers: r }),
+    batchBytes: new Histogram({
+      name: 'shardgate_shard_gateway_batch_bytes',
+      help: 'Size of one per-gateway batch on the bus',
+      buckets: [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
+      registers: r,
+    }),
+    regionBroadcasts: new Counter({ name: 'shardgate_shard_region_broadcasts_total', help: 'Packets sent to a region or its surroundings', registers: r }),
+    packetsRejected: new Counter({ name: 'shardgate_shard_packets_rejected_total', help: 'Client packets the game refused, by reason', labelNames: ['reason'], registers: r }),
+  };
+}

@@ -1,0 +1,36 @@
+export { Packets, Opcodes, EntityType, CLIENT_PACKETS, SERVER_ONLY_PACKETS, MAX_KAETRAM_PACKET_ID } from './packets';
+export type { PacketName, PacketId } from './packets';
+export { KAETRAM_CLOSE_CODE, CloseReasons, isCloseReason } from './close-reasons';
+export type { CloseReason } from './close-reasons';
+export { parseClientFrame, decodeUtf8 } from './client-frame';
+export type { FrameRejection, ParsedFrame } from './client-frame';
+export { validatePacketData, DataLimits } from './packet-data';
+export type { ClientPacket, HandshakeData, LoginData, ReadyData, MovementData } from './packet-data';
+export { serializePacket, encodeFrame } from './server-frame';
+export type { ServerPacket } from './server-frame';
+export { createSubjects } from './subjects';
+export type { Subjects } from './subjects';
+export { InstanceIds, nodeIdOf, MAX_NODE_ID } from './instance-id';
+export { RegionGrid, MapSizeError, REGION_SIZE } from './regions';
+export {
+  EventKind,
+  EnvelopeError,
+  encodeEnvelope,
+  decodeGatewayBatch,
+  decodeShardBatch,
+  decodeShardHeartbeat,
+  decodeGatewayHeartbeat,
+  decodeControl,
+  messageEvent,
+} from './envelopes';
+export type {
+  OpenEvent,
+  MessageEvent,
+  CloseEvent,
+  ClientEvent,
+  GatewayBatch,
+  ShardBatch,
+  ShardHeartbeat,
+  GatewayHeartbeat,
+  ControlMessage,
+} from './envelopes';
