@@ -2,6 +2,7 @@ import pino from 'pino';
 
 /** One JSON line per event, with a level; `service` and `node` name who wrote it. */
 export type Logger = pino.Logger;
+export type LogDestination = pino.DestinationStream;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

@@ -1,5 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
-import type { CloseReason } from './close-reasons';
+import { isCloseReason, type CloseReason } from './close-reasons';
 import type { ClientPacket } from './packet-data';
 
 /**
@@ -61,6 +61,10 @@ export function encodeEnvelope(value: GatewayBatch | ShardBatch | ShardHeartbeat
   return encode(value);
 }
 
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 function decodeObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -88,7 +92,7 @@ export function decodeShardBatch(bytes: Uint8Array): ShardBatch {
 
 export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {
   const v = decodeObject(bytes, 'shard heartbeat');
-  if (typeof v.shard !== 'string' || typeof v.players !== 'number' || typeof v.capacity !== 'number' || typeof v.accepting !== 'boolean') {
+  if (typeof v.shard !== 'string' || !isCount(v.players) || !isCount(v.capacity) || typeof v.accepting !== 'boolean' || !isCount(v.serverId)) {
     throw new EnvelopeError('shard heartbeat: bad fields');
   }
   return v as unknown as ShardHeartbeat;
@@ -96,15 +100,15 @@ export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {
 
 export function decodeGatewayHeartbeat(bytes: Uint8Array): GatewayHeartbeat {
   const v = decodeObject(bytes, 'gateway heartbeat');
-  if (typeof v.gateway !== 'string') throw new EnvelopeError('gateway heartbeat: bad fields');
+  if (typeof v.gateway !== 'string' || !isCount(v.connections)) throw new EnvelopeError('gateway heartbeat: bad fields');
   return v as unknown as GatewayHeartbeat;
 }
 
 export function decodeControl(bytes: Uint8Array): ControlMessage {
   const v = decodeObject(bytes, 'control');
   if (v.type === 'ban' && typeof v.ip === 'string') return { type: 'ban', ip: v.ip };
-  if (v.type === 'kick' && typeof v.instance === 'string' && typeof v.reason === 'string') {
-    return { type: 'kick', instance: v.instance, reason: v.reason as CloseReason };
+  if (v.type === 'kick' && typeof v.instance === 'string' && isCloseReason(v.reason)) {
+    return { type: 'kick', instance: v.instance, reason: v.reason };
   }
   throw new EnvelopeError('control: unknown message');
 }

@@ -23,6 +23,8 @@ export interface MovementData {
   playerY: number;
   requestX?: number;
   requestY?: number;
+  nextGridX?: number;
+  nextGridY?: number;
   orientation?: number;
   timestamp?: number;
 }
@@ -42,6 +44,7 @@ export const DataLimits = Object.freeze({
   shortString: 64,
   credential: 256,
   chatRaw: 1024,
+  userAgent: 2048,
   whoEntries: 512,
   coordinate: 1_000_000,
 });
@@ -100,7 +103,7 @@ export function validatePacketData(id: number, data: unknown): ClientPacket | nu
       if (data === null || data === undefined) return { id, data: { regionsLoaded: 0, userAgent: '' } };
       if (!isObject(data)) return null;
       const regionsLoaded = optInt(data, 'regionsLoaded', 0, C);
-      const userAgent = optString(data, 'userAgent', DataLimits.credential);
+      const userAgent = optString(data, 'userAgent', DataLimits.userAgent);
       if (regionsLoaded === false || userAgent === false) return null;
       return { id, data: { regionsLoaded: regionsLoaded ?? 0, userAgent: userAgent ?? '' } };
     }
@@ -109,9 +112,12 @@ export function validatePacketData(id: number, data: unknown): ClientPacket | nu
       if (!isInt(data.playerX, 0, C) || !isInt(data.playerY, 0, C)) return null;
       const requestX = optInt(data, 'requestX', 0, C);
       const requestY = optInt(data, 'requestY', 0, C);
+      const nextGridX = optInt(data, 'nextGridX', 0, C);
+      const nextGridY = optInt(data, 'nextGridY', 0, C);
       const orientation = optInt(data, 'orientation', 0, 16);
-      const timestamp = typeof data.timestamp === 'number' && Number.isFinite(data.timestamp) ? data.timestamp : undefined;
-      if (requestX === false || requestY === false || orientation === false) return null;
+      const timestamp = data.timestamp;
+      if (timestamp !== undefined && timestamp !== null && (typeof timestamp !== 'number' || !Number.isFinite(timestamp))) return null;
+      if (requestX === false || requestY === false || nextGridX === false || nextGridY === false || orientation === false) return null;
       const movement: MovementData = {
         opcode: data.opcode as 0 | 1 | 2 | 3,
         playerX: data.playerX,
@@ -119,8 +125,10 @@ export function validatePacketData(id: number, data: unknown): ClientPacket | nu
       };
       if (requestX !== undefined) movement.requestX = requestX;
       if (requestY !== undefined) movement.requestY = requestY;
+      if (nextGridX !== undefined) movement.nextGridX = nextGridX;
+      if (nextGridY !== undefined) movement.nextGridY = nextGridY;
       if (orientation !== undefined) movement.orientation = orientation;
-      if (timestamp !== undefined) movement.timestamp = timestamp;
+      if (typeof timestamp === 'number') movement.timestamp = timestamp;
       return { id, data: movement };
     }
     case Packets.Network: {

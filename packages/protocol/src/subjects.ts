@@ -22,9 +22,13 @@ export function createSubjects(prefix = 'sg'): Subjects {
   if (!prefix.split('.').every((t) => TOKEN.test(t))) {
     throw new RangeError(`bus subject prefix ${JSON.stringify(prefix)} must be dot-separated [A-Za-z0-9_-] tokens`);
   }
+  const token = (what: string, id: string): string => {
+    if (!TOKEN.test(id)) throw new RangeError(`${what} ${JSON.stringify(id)} must be one [A-Za-z0-9_-] token`);
+    return id;
+  };
   return Object.freeze({
-    shardInbox: (shardId: string) => `${prefix}.shard.${shardId}.in`,
-    gatewayInbox: (gatewayId: string) => `${prefix}.gw.${gatewayId}.out`,
+    shardInbox: (shardId: string) => `${prefix}.shard.${token('shard id', shardId)}.in`,
+    gatewayInbox: (gatewayId: string) => `${prefix}.gw.${token('gateway id', gatewayId)}.out`,
     shardHeartbeat: `${prefix}.shards.heartbeat`,
     gatewayHeartbeat: `${prefix}.gateways.heartbeat`,
     control: `${prefix}.control`,

@@ -1,0 +1,253 @@
+import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import {
+  CloseReasons,
+  EnvelopeError,
+  EventKind,
+  decodeControl,
+  decodeGatewayBatch,
+  decodeGatewayHeartbeat,
+  decodeShardBatch,
+  decodeShardHeartbeat,
+  encodeEnvelope,
+  messageEvent,
+  parseClientFrame,
+} from '../src';
+import type { ClientEvent, ControlMessage, GatewayBatch, GatewayHeartbeat, ShardBatch, ShardHeartbeat } from '../src';
+
+const DECODERS = {
+  'gateway batch': decodeGatewayBatch,
+  'shard batch': decodeShardBatch,
+  'shard heartbeat': decodeShardHeartbeat,
+  'gateway heartbeat': decodeGatewayHeartbeat,
+  control: decodeControl,
+} as const;
+const DECODER_CASES = Object.entries(DECODERS);
+
+/** The error a decoder throws, or undefined. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+function expectEnvelopeError(fn: () => unknown, message?: RegExp): void {
+  const error = thrown(fn);
+  expect(error).toBeInstanceOf(EnvelopeError);
+  expect((error as Error).name).toBe('EnvelopeError');
+  if (message) expect((error as Error).message).toMatch(message);
+}
+
+function packetOf(text: string) {
+  const result = parseClientFrame(text);
+  if (!result.ok) throw new Error(`test frame ${text} rejected: ${result.reason}`);
+  return result.packet;
+}
+
+const sampleEvents: ClientEvent[] = [
+  [EventKind.Open, '0000010000001', '203.0.113.7', '1'],
+  messageEvent('0000010000001', packetOf('[1,{"gVer":"0.5.5"}]')),
+  messageEvent('0000010000001', packetOf('[2,{"opcode":2}]')),
+  messageEvent('0000010000001', packetOf('[6,null]')),
+  messageEvent('0000010000001', packetOf('[7,["0000010000002","1000010000003"]]')),
+  messageEvent('0000010000001', packetOf('[9,{"regionsLoaded":4,"userAgent":"Mozilla/5.0"}]')),
+  messageEvent('0000010000001', packetOf('[11,{"opcode":2,"playerX":18,"playerY":30,"timestamp":1767225600123.5}]')),
+  messageEvent('0000010000001', packetOf('[18,[1]]')),
+  messageEvent('0000010000001', packetOf('[19,["héllo 😀"]]')),
+  [EventKind.Close, '0000010000001', 'client'],
+  [EventKind.Close, '0000010000002', CloseReasons.RateLimit],
+];
+
+describe('protocol envelopes', () => {
+  it('event kinds - open, message and close are 0, 1 and 2', () => {
+    expect(EventKind).toEqual({ Open: 0, Message: 1, Close: 2 });
+    expect(Object.isFrozen(EventKind)).toBe(true);
+  });
+
+  it('message event - carries the instance, packet id and validated data', () => {
+    expect(messageEvent('0000010000001', packetOf('[19,["hi"]]'))).toEqual([1, '0000010000001', 19, { message: 'hi' }]);
+    expect(messageEvent('0000010000001', packetOf('[6]'))).toEqual([1, '0000010000001', 6, null]);
+  });
+
+  it('round trip - a gateway batch with every event kind and every handled packet', () => {
+    const batch: GatewayBatch = { gateway: '1', events: sampleEvents };
+    const bytes = encodeEnvelope(batch);
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(decodeGatewayBatch(bytes)).toEqual(batch);
+    expect(decodeGatewayBatch(encodeEnvelope({ gateway: '2', events: [] }))).toEqual({ gateway: '2', events: [] });
+  });
+
+  it('round trip - a shard batch keeps packets, frame indices and closes in order', () => {
+    const batch: ShardBatch = {
+      shard: '1',
+      packets: ['[0,null]', '[11,4,{"instance":"0000010000002","x":11,"y":12,"forced":false}]', '[19,{"message":"héllo 😀"}]'],
+      frames: [
+        ['0000010000001', [1, 2]],
+        ['0000010000003', [2, 1, 0]],
+      ],
+      closes: [
+        ['0000010000004', CloseReasons.Timeout],
+        ['0000010000005', CloseReasons.Cheating],
+      ],
+    };
+    expect(decodeShardBatch(encodeEnvelope(batch))).toEqual(batch);
+  });
+
+  it('round trip - heartbeats', () => {
+    const shard: ShardHeartbeat = { shard: '3', players: 120, capacity: 500, accepting: true, serverId: 3 };
+    const gateway: GatewayHeartbeat = { gateway: '7', connections: 42 };
+    expect(decodeShardHeartbeat(encodeEnvelope(shard))).toEqual(shard);
+    expect(decodeShardHeartbeat(encodeEnvelope({ ...shard, accepting: false, players: 0 }))).toEqual({ ...shard, accepting: false, players: 0 });
+    expect(decodeGatewayHeartbeat(encodeEnvelope(gateway))).toEqual(gateway);
+  });
+
+  it('round trip - control messages', () => {
+    const ban: ControlMessage = { type: 'ban', ip: '198.51.100.23' };
+    const kick: ControlMessage = { type: 'kick', instance: '0000010000001', reason: CloseReasons.Banned };
+    expect(decodeControl(encodeEnvelope(ban))).toStrictEqual(ban);
+    expect(decodeControl(encodeEnvelope(kick))).toStrictEqual(kick);
+  });
+
+  it('round trip - control messages come back without unknown fields', () => {
+    expect(decodeControl(encode({ type: 'ban', ip: '::1', extra: { deep: true } }))).toStrictEqual({ type: 'ban', ip: '::1' });
+    expect(decodeControl(encode({ type: 'kick', instance: '1', reason: 'lost', ip: 'x' }))).toStrictEqual({ type: 'kick', instance: '1', reason: 'lost' });
+  });
+
+  it('round trip - any heartbeat or batch of text and numbers survives', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    const count = fc.nat({ max: 2 ** 31 });
+    const event: fc.Arbitrary<ClientEvent> = fc.oneof(
+      fc.tuple(fc.constant(0 as const), text, text, text),
+      fc.tuple(fc.constant(1 as const), text, fc.integer({ min: 0, max: 60 }), fc.oneof(fc.constant(null), text, fc.array(text), fc.record({ opcode: fc.nat(3), playerX: count, playerY: count }))),
+      fc.tuple(fc.constant(2 as const), text, fc.constantFrom(...Object.values(CloseReasons))),
+    );
+    fc.assert(
+      fc.property(
+        fc.record({ gateway: text, events: fc.array(event, { maxLength: 20 }) }),
+        fc.record({ shard: text, players: count, capacity: count, accepting: fc.boolean(), serverId: fc.integer({ min: 1, max: 99_999 }) }),
+        fc.record({ gateway: text, connections: count }),
+        (gatewayBatch, shardHeartbeat, gatewayHeartbeat) => {
+          expect(decodeGatewayBatch(encodeEnvelope(gatewayBatch))).toEqual(gatewayBatch);
+          expect(decodeShardHeartbeat(encodeEnvelope(shardHeartbeat))).toEqual(shardHeartbeat);
+          expect(decodeGatewayHeartbeat(encodeEnvelope(gatewayHeartbeat))).toEqual(gatewayHeartbeat);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each(DECODER_CASES)('garbage - the %s decoder throws EnvelopeError on bytes that are not msgpack', (what, decode) => {
+    const garbage = [
+      new Uint8Array(0),
+      new Uint8Array([0xc1]), // never used in msgpack
+      new Uint8Array([0x82, 0xa1, 0x61]), // a map cut short
+      new TextEncoder().encode('{"gateway":"1","events":[]}'), // JSON is not msgpack
+      new Uint8Array([0x80, 0x00]), // an empty map followed by a stray byte
+      new Uint8Array(200_000).fill(0x91), // arrays nested 200k deep, never closed
+    ];
+    for (const bytes of garbage) expectEnvelopeError(() => decode(bytes), new RegExp(`^${what}: not msgpack$`));
+    const error = thrown(() => decode(new Uint8Array([0xc1]))) as Error;
+    expect(error.cause).toBeDefined();
+  });
+
+  it.each(DECODER_CASES)('not a map - the %s decoder throws EnvelopeError on arrays and scalars', (what, decode) => {
+    const notMaps: unknown[] = [[], [{ gateway: '1', events: [] }], ['ban', '1.2.3.4'], 'text', 42, 1.5, null, true];
+    for (const value of notMaps) expectEnvelopeError(() => decode(encode(value)), new RegExp(`^${what}: not a map$`));
+    // msgpack binary decodes to a Uint8Array, which fails on its (missing) fields instead
+    expectEnvelopeError(() => decode(encode(new Uint8Array([1, 2]))));
+  });
+
+  it.each<[string, (bytes: Uint8Array) => unknown, unknown]>([
+    ['gateway batch without gateway', decodeGatewayBatch, { events: [] }],
+    ['gateway batch with a numeric gateway', decodeGatewayBatch, { gateway: 1, events: [] }],
+    ['gateway batch without events', decodeGatewayBatch, { gateway: '1' }],
+    ['gateway batch with events as a map', decodeGatewayBatch, { gateway: '1', events: { 0: [0, 'a', 'b', 'c'] } }],
+    ['gateway batch with events as a string', decodeGatewayBatch, { gateway: '1', events: 'x' }],
+    ['shard batch without shard', decodeShardBatch, { packets: [], frames: [], closes: [] }],
+    ['shard batch with a numeric shard', decodeShardBatch, { shard: 1, packets: [], frames: [], closes: [] }],
+    ['shard batch with packets as a string', decodeShardBatch, { shard: '1', packets: '[0,null]', frames: [], closes: [] }],
+    ['shard batch without frames', decodeShardBatch, { shard: '1', packets: [], closes: [] }],
+    ['shard batch with closes as a map', decodeShardBatch, { shard: '1', packets: [], frames: [], closes: {} }],
+    ['shard heartbeat without shard', decodeShardHeartbeat, { players: 1, capacity: 2, accepting: true, serverId: 1 }],
+    ['shard heartbeat with numeric shard', decodeShardHeartbeat, { shard: 1, players: 1, capacity: 2, accepting: true, serverId: 1 }],
+    ['shard heartbeat with string players', decodeShardHeartbeat, { shard: '1', players: '1', capacity: 2, accepting: true, serverId: 1 }],
+    ['shard heartbeat without capacity', decodeShardHeartbeat, { shard: '1', players: 1, accepting: true, serverId: 1 }],
+    ['shard heartbeat with numeric accepting', decodeShardHeartbeat, { shard: '1', players: 1, capacity: 2, accepting: 1, serverId: 1 }],
+    ['gateway heartbeat without gateway', decodeGatewayHeartbeat, { connections: 1 }],
+    ['gateway heartbeat with numeric gateway', decodeGatewayHeartbeat, { gateway: 7, connections: 1 }],
+    ['control without type', decodeControl, { ip: '1.2.3.4' }],
+    ['control of an unknown type', decodeControl, { type: 'shutdown' }],
+    ['control ban without ip', decodeControl, { type: 'ban' }],
+    ['control ban with a numeric ip', decodeControl, { type: 'ban', ip: 16909060 }],
+    ['control kick without instance', decodeControl, { type: 'kick', reason: 'lost' }],
+    ['control kick with a numeric instance', decodeControl, { type: 'kick', instance: 1, reason: 'lost' }],
+    ['control kick without reason', decodeControl, { type: 'kick', instance: '1' }],
+    ['control kick with a numeric reason', decodeControl, { type: 'kick', instance: '1', reason: 1010 }],
+  ])('wrong types - %s throws EnvelopeError', (_what, decode, value) => {
+    expectEnvelopeError(() => decode(encode(value)));
+  });
+
+  it('wrong types - one envelope kind is not accepted as another', () => {
+    const gatewayBatch = encodeEnvelope({ gateway: '1', events: [] });
+    const shardHeartbeat = encodeEnvelope({ shard: '1', players: 0, capacity: 1, accepting: true, serverId: 1 });
+    expectEnvelopeError(() => decodeShardBatch(gatewayBatch));
+    expectEnvelopeError(() => decodeShardHeartbeat(gatewayBatch));
+    expectEnvelopeError(() => decodeControl(gatewayBatch));
+    expectEnvelopeError(() => decodeGatewayBatch(shardHeartbeat));
+    expectEnvelopeError(() => decodeGatewayHeartbeat(shardHeartbeat));
+  });
+
+  it.each(DECODER_CASES)('prototype - the %s decoder refuses a __proto__ key without polluting Object.prototype', (_what, decode) => {
+    const hostile = JSON.parse('{"__proto__":{"polluted":"yes"},"type":"ban","ip":"x","gateway":"1","events":[],"shard":"1"}');
+    expectEnvelopeError(() => decode(encode(hostile)));
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('errors - EnvelopeError is an Error subclass with its own name', () => {
+    const error = new EnvelopeError('x');
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('EnvelopeError');
+  });
+
+  it.each(DECODER_CASES)('garbage - the %s decoder only ever throws EnvelopeError on random bytes', (_what, decode) => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const error = thrown(() => decode(bytes));
+        if (error !== undefined) expect(error).toBeInstanceOf(EnvelopeError);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each(DECODER_CASES)('garbage - the %s decoder only ever throws EnvelopeError on any msgpack value', (_what, decode) => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const error = thrown(() => decode(encode(value)));
+        if (error !== undefined) expect(error).toBeInstanceOf(EnvelopeError);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('envelopes - fields the decoders check (found by review)', () => {
+  it('decode - a shard heartbeat without a valid serverId or with a negative count is refused', () => {
+    expect(() => decodeShardHeartbeat(encode({ shard: '1', players: 0, capacity: 1, accepting: true }))).toThrow(EnvelopeError);
+    expect(() => decodeShardHeartbeat(encode({ shard: '1', players: 0, capacity: 1, accepting: true, serverId: 'abc' }))).toThrow(EnvelopeError);
+    expect(() => decodeShardHeartbeat(encode({ shard: '1', players: -1, capacity: 1, accepting: true, serverId: 1 }))).toThrow(EnvelopeError);
+    expect(() => decodeShardHeartbeat(encode({ shard: '1', players: 0.5, capacity: 1, accepting: true, serverId: 1 }))).toThrow(EnvelopeError);
+  });
+
+  it('decode - a gateway heartbeat needs its connection count', () => {
+    expect(() => decodeGatewayHeartbeat(encode({ gateway: '1', connections: 'x' }))).toThrow(EnvelopeError);
+    expect(() => decodeGatewayHeartbeat(encode({ gateway: '1' }))).toThrow(EnvelopeError);
+  });
+
+  it('decode - a kick with a reason the Kaetram client does not know is refused', () => {
+    expect(() => decodeControl(encode({ type: 'kick', instance: '1', reason: 'bogus' }))).toThrow(EnvelopeError);
+    expect(decodeControl(encode({ type: 'kick', instance: '1', reason: 'banned' }))).toEqual({ type: 'kick', instance: '1', reason: 'banned' });
+  });
+});

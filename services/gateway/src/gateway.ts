@@ -1,0 +1,310 @@
+import uWS from 'uWebSockets.js';
+import type { Bus } from '@shardgate/bus';
+import type { Guard } from '@shardgate/guard';
+import type { Logger } from '@shardgate/logger';
+import type { GatewayMetrics } from '@shardgate/metrics';
+import {
+  CloseReasons,
+  EventKind,
+  InstanceIds,
+  decodeUtf8,
+  encodeEnvelope,
+  encodeFrame,
+  isCloseReason,
+  messageEvent,
+  parseClientFrame,
+  type CloseReason,
+  type ShardBatch,
+  type Subjects,
+} from '@shardgate/protocol';
+import { normalizeIp } from './client-address';
+import type { GatewayConfig } from './config';
+import { Connection } from './connection';
+import { Main } from './main';
+import { assertNativeUws } from './native-uws';
+import { ShardLink } from './shard-link';
+import { ShardRegistry } from './shard-registry';
+import { SocketHandler } from './socket-handler';
+import { WorldAdmission } from './world-admission';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  bus: Bus;
+  guard: Guard;
+  subjects: Subjects;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  now?: () => number;
+}
+
+interface SocketData {
+  ip: string;
+  world: string | undefined;
+  connection?: Connection;
+}
+
+/** Bad frames per connection that get a log line; all of them are counted. */
+const LOGGED_BAD_FRAMES = 5;
+/** uWS cuts a frame this many times over MAX_PAYLOAD_BYTES (close 1009); below it we drop and count. */
+const HARD_PAYLOAD_FACTOR = 4;
+
+/**
+ * The gateway: the players' WebSocket endpoint on uWebSockets.js. It owns the sockets,
+ * applies the per-connection and per-IP rules, and carries validated packets to the shards
+ * and their frames back, over the bus.
+ */
+export class Gateway {
+  readonly socketHandler: SocketHandler;
+  readonly registry: ShardRegistry;
+  private readonly main: Main;
+  private readonly admission: WorldAdmission;
+  private readonly link: ShardLink;
+  private readonly ids: InstanceIds;
+  private readonly id: string;
+  private readonly now: () => number;
+  private listenSocket: uWS.us_listen_socket | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private accepting = false;
+  private started = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    assertNativeUws();
+    const { config, bus, subjects, metrics } = options;
+    this.now = options.now ?? Date.now;
+    this.id = String(config.gatewayId);
+    this.ids = new InstanceIds(config.gatewayId);
+    this.socketHandler = new SocketHandler(this.now);
+    this.registry = new ShardRegistry(config.shardTimeoutMs, this.now);
+    this.main = new Main(this.registry, () => this.accepting);
+    this.admission = new WorldAdmission(options.guard);
+    this.link = new ShardLink(bus, subjects, this.id, {
+      batch: (batch) => this.deliver(batch),
+      heartbeat: (heartbeat) => this.registry.update(heartbeat),
+      invalid: (what, error) => options.logger.error({ err: error, what }, 'undecodable bus message dropped'),
+      published: (events) => metrics.busBatchEvents.observe(events),
+    });
+    this.socketHandler.onAdd(() => metrics.connectionsOpen.inc());
+    this.socketHandler.onRemove(() => metrics.connectionsOpen.dec());
+  }
+
+  get gatewayId(): string {
+    return this.id;
+  }
+
+  /** Ready to take players: listening, accepting, on the bus, and some shard is known. */
+  get ready(): boolean {
+    return this.started && this.accepting && this.options.bus.status === 'connected' && this.registry.size > 0;
+  }
+
+  get port(): number {
+    return this.listenSocket ? uWS.us_socket_local_port(this.listenSocket as unknown as uWS.us_socket) : 0;
+  }
+
+  async start(): Promise<number> {
+    const { config } = this.options;
+    const app = uWS.App();
+    const behavior: uWS.WebSocketBehavior<SocketData> = {
+      compression: uWS.DISABLED,
+      maxPayloadLength: config.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
+      maxBackpressure: config.maxBackpressureBytes,
+      closeOnBackpressureLimit: 0,
+      idleTimeout: config.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        // req is only valid in this synchronous scope: copy what we need first.
+        const key = req.getHeader('sec-websocket-key');
+        const protocol = req.getHeader('sec-websocket-protocol');
+        const extensions = req.getHeader('sec-websocket-extensions');
+        const world = req.getQuery('world') || undefined;
+        const ip = normalizeIp(Buffer.from(res.getRemoteAddressAsText()).toString());
+        res.upgrade<SocketData>({ ip, world }, key, protocol, extensions, context);
+      },
+      open: (ws) => this.onOpen(ws),
+      message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
+      close: (ws, code) => this.onClose(ws, code),
+    };
+    app.ws('/ws', behavior);
+    app.ws('/', behavior);
+    app.any('/*', (res) => {
+      res.writeStatus('404 Not Found').end('shardgate: WebSocket endpoint at /ws\n');
+    });
+    this.listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+      app.listen(config.host, config.port, (socket) => {
+        if (socket === false) reject(new Error(`gateway could not listen on ${config.host}:${config.port}`));
+        else resolve(socket);
+      });
+    });
+    this.link.start();
+    this.timers.push(setInterval(() => this.sweep(), 1000));
+    this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
+    for (const timer of this.timers) timer.unref();
+    this.heartbeat();
+    this.accepting = true;
+    this.started = true;
+    this.options.logger.info({ port: this.port, gateway: this.id }, 'gateway listening');
+    return this.port;
+  }
+
+  /** Stops taking new players (readiness turns false at once). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Closes every connection with a reason, then the listen socket and the bus link. */
+  async stop(reason: CloseReason = CloseReasons.Maintenance): Promise<void> {
+    this.accepting = false;
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const connection of [...this.socketHandler.all()]) connection.close(reason);
+    if (this.listenSocket) {
+      uWS.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = undefined;
+    }
+    this.link.stop();
+    this.started = false;
+  }
+
+  private onOpen(ws: uWS.WebSocket<SocketData>): void {
+    const data = ws.getUserData();
+    const connection = new Connection(this.ids.next(), data.ip, ws, this.options.config, this.now);
+    data.connection = connection;
+    this.socketHandler.add(connection);
+    const startedAt = process.hrtime.bigint();
+    const decision = this.main.handleConnection(data.world);
+    if (!decision.ok) {
+      this.refuse(connection, decision.reason);
+      return;
+    }
+    this.admission.admit(connection.ip).then(
+      (refusal) => {
+        this.options.metrics.admissionSeconds.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+        if (refusal) return this.refuse(connection, refusal);
+        if (connection.closed) {
+          // The client left while we were deciding: give the slot back.
+          void this.admission.release(connection.ip);
+          return;
+        }
+        // Route again: shards may have changed while the guard decided.
+        const shard = this.registry.pick(data.world) ?? decision.shard;
+        this.registry.reserve(shard.shard);
+        connection.admitted = true;
+        connection.shard = shard.shard;
+        connection.touch();
+        this.options.metrics.accepted.inc();
+        this.link.send(shard.shard, [EventKind.Open, connection.instance, connection.ip, this.id]);
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error, instance: connection.instance, ip: connection.ip }, 'admission failed');
+        this.refuse(connection, CloseReasons.Error);
+      },
+    );
+  }
+
+  private refuse(connection: Connection, reason: CloseReason): void {
+    this.options.metrics.refused.inc({ reason });
+    this.options.logger.info({ instance: connection.instance, ip: connection.ip, reason }, 'connection refused');
+    connection.close(reason);
+  }
+
+  private onMessage(ws: uWS.WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+    const connection = ws.getUserData().connection;
+    if (!connection || connection.closed) return;
+    const { metrics, config } = this.options;
+    metrics.messagesReceived.inc();
+    metrics.bytesReceived.inc(message.byteLength);
+    if (!connection.admitFrame()) {
+      metrics.messagesDropped.inc({ reason: 'ratelimit' });
+      this.options.logger.warn({ instance: connection.instance, ip: connection.ip }, 'message rate limit exceeded');
+      connection.close(CloseReasons.RateLimit);
+      return;
+    }
+    if (isBinary) return this.drop(connection, 'malformed', 'binary');
+    if (message.byteLength > config.maxPayloadBytes) return this.drop(connection, 'toolarge', `${message.byteLength} bytes`);
+    // The client speaks only after [[0,null]], which comes after admission.
+    if (!connection.admitted || connection.shard === undefined) return this.drop(connection, 'early', 'before admission');
+    const text = decodeUtf8(message);
+    if (text === null) return this.drop(connection, 'malformed', 'utf8');
+    if (connection.isDuplicate(text)) {
+      metrics.messagesDropped.inc({ reason: 'duplicate' });
+      return;
+    }
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) return this.drop(connection, 'malformed', parsed.reason, parsed.id);
+    connection.touch();
+    this.link.send(connection.shard, messageEvent(connection.instance, parsed.packet));
+  }
+
+  private drop(connection: Connection, reason: string, detail: string, id?: number): void {
+    this.options.metrics.messagesDropped.inc({ reason });
+    if (connection.badFramesLogged < LOGGED_BAD_FRAMES) {
+      connection.badFramesLogged += 1;
+      this.options.logger.warn({ instance: connection.instance, ip: connection.ip, reason, detail, id }, 'frame dropped');
+    }
+  }
+
+  private onClose(ws: uWS.WebSocket<SocketData>, code: number): void {
+    const connection = ws.getUserData().connection;
+    if (!connection) return;
+    connection.markClosed();
+    this.socketHandler.remove(connection);
+    const reason = connection.closeReason ?? (code === 1009 ? 'toolarge' : 'client');
+    if (!connection.admitted) return;
+    this.options.metrics.disconnects.inc({ reason });
+    this.admission.release(connection.ip).catch((error: unknown) => {
+      this.options.logger.error({ err: error, ip: connection.ip }, 'release failed');
+    });
+    if (connection.shard !== undefined) this.link.send(connection.shard, [EventKind.Close, connection.instance, reason]);
+  }
+
+  /** Applies one shard batch: each connection's frame, in queue order, then the closes. */
+  private deliver(batch: ShardBatch): void {
+    const { metrics } = this.options;
+    const packets = batch.packets;
+    for (const [instance, indices] of batch.frames) {
+      const connection = this.socketHandler.get(instance);
+      if (!connection || connection.closed || indices.length === 0) continue;
+      const parts: string[] = [];
+      for (const index of indices) {
+        const packet = packets[index];
+        if (packet !== undefined) parts.push(packet);
+      }
+      // Never send `[]` or a hole: the Kaetram client would crash on an empty frame.
+      if (parts.length === 0) continue;
+      const frame = encodeFrame(parts);
+      const result = connection.sendUTF8(frame);
+      if (result === 'closed') continue;
+      metrics.framesSent.inc();
+      metrics.bytesSent.inc(Buffer.byteLength(frame));
+      if (result === 'slow') {
+        metrics.slowReaderCloses.inc();
+        this.options.logger.warn({ instance, ip: connection.ip }, 'slow reader closed');
+        connection.close(CloseReasons.Lost);
+      }
+    }
+    for (const [instance, reason] of batch.closes) {
+      this.socketHandler.get(instance)?.close(isCloseReason(reason) ? reason : CloseReasons.Error);
+    }
+  }
+
+  /** Once a second: inactivity timeouts, and shards that went silent. */
+  private sweep(): void {
+    const now = this.now();
+    const timeout = this.options.config.inactivityTimeoutMs;
+    for (const connection of this.socketHandler.all()) {
+      if (!connection.closed && connection.isInactive(now, timeout)) connection.close(CloseReasons.Timeout);
+    }
+    const lost = this.registry.sweep();
+    if (lost.length === 0) return;
+    const gone = new Set(lost);
+    this.options.logger.error({ shards: lost }, 'shard heartbeat lost: closing its players');
+    for (const connection of [...this.socketHandler.all()]) {
+      if (connection.shard !== undefined && gone.has(connection.shard)) connection.close(CloseReasons.Error);
+    }
+  }
+
+  private heartbeat(): void {
+    this.options.bus.publish(
+      this.options.subjects.gatewayHeartbeat,
+      encodeEnvelope({ gateway: this.id, connections: this.socketHandler.size }),
+    );
+  }
+}

@@ -1,0 +1,14 @@
+export { Gateway } from './gateway';
+export type { GatewayOptions } from './gateway';
+export { readGatewayConfig } from './config';
+export type { GatewayConfig } from './config';
+export { Connection } from './connection';
+export type { SocketLike, ConnectionLimits, SendResult } from './connection';
+export { SocketHandler } from './socket-handler';
+export type { AddressInfo } from './socket-handler';
+export { ShardRegistry } from './shard-registry';
+export type { ShardInfo } from './shard-registry';
+export { Main } from './main';
+export { WorldAdmission } from './world-admission';
+export { normalizeIp } from './client-address';
+export { assertNativeUws, NativeUwsError } from './native-uws';

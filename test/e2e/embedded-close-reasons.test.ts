@@ -1,0 +1,141 @@
+import { KaetramClient } from '../support/kaetram-client';
+import { ServiceProcess } from '../support/service';
+
+const EMBEDDED = 'services/embedded/dist/bin.js';
+const services: ServiceProcess[] = [];
+const clients: KaetramClient[] = [];
+
+async function start(env: Record<string, string>): Promise<ServiceProcess> {
+  const service = await ServiceProcess.start(EMBEDDED, env);
+  services.push(service);
+  return service;
+}
+
+async function connect(service: ServiceProcess, localAddress = '127.0.0.1'): Promise<KaetramClient> {
+  const client = await KaetramClient.connect(service.url, localAddress);
+  clients.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  for (const service of services.splice(0)) {
+    await service.stop();
+    expect(service.stray).toEqual([]);
+  }
+});
+
+describe('embedded - Kaetram close reasons', () => {
+  it('closes a client of another game version with updated', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0' });
+    const client = await connect(service);
+    await client.waitForId(0);
+    client.send([1, { gVer: '0.0.1' }]);
+    expect(await client.waitClosed()).toEqual({ code: 1010, reason: 'updated' });
+  });
+
+  it('closes a Login before the handshake with lost', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0' });
+    const client = await connect(service);
+    await client.waitForId(0);
+    client.send([2, { opcode: 2 }]);
+    expect(await client.waitClosed()).toEqual({ code: 1010, reason: 'lost' });
+  });
+
+  it('answers account login with invalidlogin and register with disallowed', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0' });
+    for (const [opcode, reason] of [[0, 'invalidlogin'], [1, 'disallowed']] as const) {
+      const client = await connect(service);
+      await client.waitForId(0);
+      client.send([1, { gVer: 'alpha-2.5.1' }]);
+      await client.waitForId(1);
+      client.send([2, { opcode, username: 'someone', password: 'secret', email: 'a@b.c' }]);
+      expect(await client.waitClosed()).toEqual({ code: 1010, reason });
+    }
+  });
+
+  it('closes a client that never sends Ready with timeout', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0', READY_TIMEOUT_MS: '300' });
+    const client = await connect(service);
+    await client.waitForId(0);
+    client.send([1, { gVer: 'alpha-2.5.1' }]);
+    await client.waitForId(1);
+    client.send([2, { opcode: 2 }]);
+    await client.waitForId(3);
+    const started = Date.now();
+    expect(await client.waitClosed(3000)).toEqual({ code: 1010, reason: 'timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('closes a player silent past INACTIVITY_TIMEOUT_MS with timeout', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0', INACTIVITY_TIMEOUT_MS: '1000' });
+    const client = await connect(service);
+    await client.joinAsGuest();
+    expect(await client.waitClosed(4000)).toEqual({ code: 1010, reason: 'timeout' });
+  });
+
+  it('closes a client over MESSAGE_LIMIT per second with ratelimit', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0', MESSAGE_LIMIT: '20' });
+    const client = await connect(service);
+    await client.joinAsGuest();
+    for (let i = 0; i < 40; i++) client.send([19, [`spam ${i}`]]);
+    expect(await client.waitClosed()).toEqual({ code: 1010, reason: 'ratelimit' });
+    expect(await service.metric('shardgate_gateway_messages_dropped_total', { reason: 'ratelimit' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a second connection from one IP inside CONNECT_INTERVAL_MS with toofast, and takes it after', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '600' });
+    const first = await connect(service, '127.0.1.1');
+    await first.waitForId(0);
+    const second = await connect(service, '127.0.1.1');
+    expect(await second.waitClosed()).toEqual({ code: 1010, reason: 'toofast' });
+    // Another IP is not affected.
+    await (await connect(service, '127.0.1.2')).waitForId(0);
+    await new Promise((r) => setTimeout(r, 650));
+    await (await connect(service, '127.0.1.1')).waitForId(0);
+  });
+
+  it('refuses more than MAX_CONNECTIONS_PER_IP concurrent connections with toomany, and frees the slot on leave', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0', MAX_CONNECTIONS_PER_IP: '2' });
+    const one = await connect(service, '127.0.2.1');
+    const two = await connect(service, '127.0.2.1');
+    await one.waitForId(0);
+    await two.waitForId(0);
+    const three = await connect(service, '127.0.2.1');
+    expect(await three.waitClosed()).toEqual({ code: 1010, reason: 'toomany' });
+    one.close();
+    await one.waitClosed();
+    await new Promise((r) => setTimeout(r, 100));
+    await (await connect(service, '127.0.2.1')).waitForId(0);
+  });
+
+  it('refuses a player past MAX_PLAYERS with worldfull', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0', MAX_PLAYERS: '1' });
+    const one = await connect(service, '127.0.3.1');
+    await one.waitForId(0);
+    // The shard's heartbeat tells the gateway it is full; the shard refuses too, whichever sees it first.
+    const two = await connect(service, '127.0.3.2');
+    expect(await two.waitClosed()).toEqual({ code: 1010, reason: 'worldfull' });
+    expect(await service.metric('shardgate_gateway_connections_refused_total', { reason: 'worldfull' })
+      + (await service.metric('shardgate_gateway_disconnects_total', { reason: 'worldfull' }))).toBe(1);
+  });
+
+  it('drops an exact repeat inside DUPLICATE_WINDOW_MS silently and counts it', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0' });
+    const a = await connect(service, '127.0.4.1');
+    await a.joinAsGuest();
+    const from = a.packets.length;
+    a.send([19, ['twice']]);
+    a.send([19, ['twice']]);
+    await a.waitFor((p) => p[0] === 19, 5000, from);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.packets.slice(from).filter((p) => p[0] === 19)).toHaveLength(1);
+    expect(await service.metric('shardgate_gateway_messages_dropped_total', { reason: 'duplicate' })).toBe(1);
+    // Outside the window the same line goes through again.
+    await new Promise((r) => setTimeout(r, 150));
+    a.send([19, ['twice']]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.packets.slice(from).filter((p) => p[0] === 19)).toHaveLength(2);
+    expect(a.closed).toBeUndefined();
+  });
+});

@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** One HTTP request without keep-alive (fetch's pooled sockets would outlive the test). */
+export function httpRequest(url: string, { method = 'GET', body, headers = {} }: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers: { connection: 'close', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`request to ${url} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A shardgate process started the way a user starts it (the built entry under `dist/`, env
+ * for config), on free ports. Its JSON log lines are parsed and kept for assertions.
+ */
+export class ServiceProcess {
+  readonly logs: LogLine[] = [];
+  readonly stray: string[] = [];
+  stderr = '';
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private exited: Promise<void>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly adminPort: number,
+  ) {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.stray.push(line);
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      });
+    });
+  }
+
+  /** Starts `entry` (relative to the repo root) and waits until /readyz says ready. */
+  static async start(entry: string, env: Record<string, string> = {}, { waitReady = true, timeoutMs = 15000 } = {}): Promise<ServiceProcess> {
+    const port = env.PORT ? Number(env.PORT) : await freePort();
+    const adminPort = env.ADMIN_PORT ? Number(env.ADMIN_PORT) : await freePort();
+    const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new ServiceProcess(child, port, adminPort);
+    if (waitReady) await service.waitReady(timeoutMs);
+    return service;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  async waitReady(timeoutMs = 15000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exit) throw new Error(`service exited (${JSON.stringify(this.exit)}): ${this.stderr}\n${JSON.stringify(this.logs.slice(-5))}`);
+      try {
+        const res = await httpRequest(`http://127.0.0.1:${this.adminPort}/readyz`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`service not ready within ${timeoutMs} ms: ${this.stderr}`);
+  }
+
+  async waitExit(timeoutMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, timeoutMs))]);
+    if (!this.exit) throw new Error('service did not exit in time');
+    return this.exit;
+  }
+
+  async waitLog(match: (line: LogLine) => boolean, timeoutMs = 5000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const line = this.logs.find(match);
+      if (line) return line;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no matching log line; last: ${JSON.stringify(this.logs.slice(-5))}`);
+  }
+
+  async metrics(): Promise<string> {
+    return (await httpRequest(`http://127.0.0.1:${this.adminPort}/metrics`)).body;
+  }
+
+  /** Sum of a metric's samples whose labels include every given label. */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await this.metrics();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(name)) continue;
+      const m = /^([a-z_:]+)(\{[^}]*\})?\s+(\S+)/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const labelText = m[2] ?? '';
+      if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.exit) return;
+    this.child.kill(signal);
+    try {
+      await this.waitExit(10000);
+    } catch {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
