@@ -54,7 +54,7 @@ const dropped: Array<[string, string | Buffer, boolean, string, string]> = [
   ['Movement with a string opcode', '[11,{"opcode":"x","playerX":1,"playerY":1}]', false, 'malformed', 'data'],
   ['deep nesting', `[19,${'['.repeat(200)}${']'.repeat(200)}]`, false, 'malformed', 'data'],
   ['a binary frame', Buffer.from([1, 2, 3, 4]), true, 'malformed', 'binary'],
-  ['a frame over MAX_PAYLOAD_BYTES', JSON.stringify([19, ['x'.repeat(MAX_PAYLOAD + 10)]]), false, 'toolarge', `${MAX_PAYLOAD + 17} bytes`],
+  ['a frame over MAX_PAYLOAD_BYTES', JSON.stringify([19, ['x'.repeat(MAX_PAYLOAD + 10)]]), false, 'toolarge', `${Buffer.byteLength(JSON.stringify([19, ['x'.repeat(MAX_PAYLOAD + 10)]]))} bytes`],
 ];
 
 describe('embedded - bad input is dropped, counted and logged, and the connection keeps working', () => {
@@ -81,11 +81,12 @@ describe('embedded - bad input is dropped, counted and logged, and the connectio
 });
 
 describe('embedded - input the transport itself refuses', () => {
-  it('a frame far over the limit is cut off by uWebSockets.js with 1009 and nothing else is hurt', async () => {
+  it('a frame far over the limit is cut off by uWebSockets.js and nothing else is hurt', async () => {
     const { client } = await joined();
     client.sendRaw(JSON.stringify([19, ['x'.repeat(MAX_PAYLOAD * 8)]]));
     const closed = await client.waitClosed();
-    expect(closed.code).toBe(1009);
+    // uWS drops the socket without a close frame: the client sees an abnormal close.
+    expect(closed.code).toBe(1006);
     expect(await service.metric('shardgate_gateway_disconnects_total', { reason: 'toolarge' })).toBeGreaterThanOrEqual(1);
   });
 

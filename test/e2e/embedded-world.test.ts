@@ -91,7 +91,7 @@ describe('embedded - players in one region', () => {
     // A learns of B (a Spawn pushed when B entered, or List -> Who -> Spawn).
     const isSpawnOf = (instance: string) => (p: Packet) => p[0] === 5 && (p[1] as { instance: string }).instance === instance;
     await a.client.waitFor(isSpawnOf(b.instance));
-    b.client.send([7, [a.instance]]);
+    // B learns of A from its List and the Who it sent for it.
     await b.client.waitFor(isSpawnOf(a.instance));
 
     const aFrom = a.client.packets.length;

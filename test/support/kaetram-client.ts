@@ -108,6 +108,9 @@ export class KaetramClient {
     const welcome = (await this.waitForId(3))[1] as Record<string, unknown>;
     this.send([9, { regionsLoaded: 0, userAgent: 'jest' }]);
     await this.waitForId(4);
+    // As the Kaetram client does: ask (Who) for every entity in the List it does not know.
+    const list = (await this.waitForId(6))[2] as { entities: string[] };
+    if (list.entities.length > 0) this.send([7, list.entities]);
     return { instance: handshake.instance, welcome };
   }
 }

@@ -113,7 +113,9 @@ export class ServiceProcess {
   }
 
   async waitExit(timeoutMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
     if (!this.exit) throw new Error('service did not exit in time');
     return this.exit;
   }

@@ -138,7 +138,9 @@ export function validatePacketData(id: number, data: unknown): ClientPacket | nu
       return { id, data: { opcode } };
     }
     case Packets.Chat: {
-      const message = Array.isArray(data) ? data[0] : data;
+      // The client sends `["text"]`; `{message}` is the validated form, accepted again so
+      // validation is idempotent (the shard re-checks what the gateway already checked).
+      const message = Array.isArray(data) ? data[0] : isObject(data) ? data.message : undefined;
       if (typeof message !== 'string' || message.length > DataLimits.chatRaw) return null;
       return { id, data: { message } };
     }

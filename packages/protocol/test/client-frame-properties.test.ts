@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CLIENT_PACKETS, DataLimits, MAX_KAETRAM_PACKET_ID, parseClientFrame } from '../src';
+import { CLIENT_PACKETS, DataLimits, MAX_KAETRAM_PACKET_ID, parseClientFrame, validatePacketData } from '../src';
 import type { FrameRejection, ParsedFrame } from '../src';
 
 const REJECTIONS: ReadonlySet<FrameRejection> = new Set(['utf8', 'json', 'shape', 'unknown', 'unsupported', 'serveronly', 'data']);
@@ -163,5 +163,22 @@ describe('protocol parseClientFrame properties', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('protocol - validation is idempotent', () => {
+  it('validated data validates again to itself (gateway checks, shard re-checks)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(1, 2, 6, 7, 9, 11, 18, 19), fc.jsonValue(), (id, data) => {
+        const first = validatePacketData(id, data);
+        if (!first) return;
+        expect(validatePacketData(id, first.data)).toEqual(first);
+      }),
+    );
+    for (const [id, data] of [[19, ['hello']], [18, [1]], [11, { opcode: 2, playerX: 3, playerY: 4, timestamp: 5 }], [9, null]] as const) {
+      const first = validatePacketData(id, data);
+      expect(first).not.toBeNull();
+      expect(validatePacketData(id, first!.data)).toEqual(first);
+    }
   });
 });

@@ -43,6 +43,17 @@ interface SocketData {
   connection?: Connection;
 }
 
+/**
+ * Why uWS ended a connection we did not close ourselves: it reports frames over
+ * maxPayloadLength as 1006 "Received too big message" and invalid UTF-8 as 1006/1007.
+ */
+function transportCloseReason(code: number, message: string): string {
+  if (code === 1009 || /too big/i.test(message)) return 'toolarge';
+  if (code === 1007 || /utf-?8/i.test(message)) return 'malformed';
+  if (code === 1006 && message) return 'transport';
+  return 'client';
+}
+
 /** Bad frames per connection that get a log line; all of them are counted. */
 const LOGGED_BAD_FRAMES = 5;
 /** uWS cuts a frame this many times over MAX_PAYLOAD_BYTES (close 1009); below it we drop and count. */
@@ -121,7 +132,7 @@ export class Gateway {
       },
       open: (ws) => this.onOpen(ws),
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
-      close: (ws, code) => this.onClose(ws, code),
+      close: (ws, code, message) => this.onClose(ws, code, message),
     };
     app.ws('/ws', behavior);
     app.ws('/', behavior);
@@ -241,12 +252,13 @@ export class Gateway {
     }
   }
 
-  private onClose(ws: uWS.WebSocket<SocketData>, code: number): void {
+  private onClose(ws: uWS.WebSocket<SocketData>, code: number, message: ArrayBuffer): void {
     const connection = ws.getUserData().connection;
     if (!connection) return;
     connection.markClosed();
     this.socketHandler.remove(connection);
-    const reason = connection.closeReason ?? (code === 1009 ? 'toolarge' : 'client');
+    const reason = connection.closeReason ?? transportCloseReason(code, Buffer.from(message).toString());
+    this.options.logger.debug({ instance: connection.instance, ip: connection.ip, code, reason }, 'connection closed');
     if (!connection.admitted) return;
     this.options.metrics.disconnects.inc({ reason });
     this.admission.release(connection.ip).catch((error: unknown) => {

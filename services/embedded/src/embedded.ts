@@ -1,0 +1,84 @@
+import { AdminServer } from '@shardgate/admin';
+import { InProcessBus } from '@shardgate/bus';
+import { EnvReader, readProcessConfig, type Env } from '@shardgate/config';
+import { Gateway, readGatewayConfig, type GatewayConfig } from '@shardgate/gateway';
+import { MemoryGuard } from '@shardgate/guard';
+import { createLogger, type LogDestination, type Logger } from '@shardgate/logger';
+import { createGatewayMetrics, createRegistry, createShardMetrics } from '@shardgate/metrics';
+import { createSubjects } from '@shardgate/protocol';
+import { Shard, readShardConfig, type ShardConfig } from '@shardgate/shard';
+
+export interface EmbeddedConfig {
+  gateway: GatewayConfig;
+  shard: ShardConfig;
+  process: ReturnType<typeof readProcessConfig>;
+}
+
+/** Reads and validates every variable of the embedded mode; throws one ConfigError naming all bad ones. */
+export function readEmbeddedConfig(env: Env): EmbeddedConfig {
+  const reader = new EnvReader(env);
+  const config = { process: readProcessConfig(reader), gateway: readGatewayConfig(reader), shard: readShardConfig(reader) };
+  reader.done();
+  return config;
+}
+
+export interface Embedded {
+  readonly port: number;
+  readonly adminPort: number;
+  readonly gateway: Gateway;
+  readonly shard: Shard;
+  /** The per-IP guard: bans placed here are refused with `banned` and their live connections closed. */
+  readonly guard: MemoryGuard;
+  readonly logger: Logger;
+  ready(): boolean;
+  /** Stops taking players, tells them, closes them with `maintenance`, and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * shardgate's default mode: one gateway and one shard in one process, joined by the
+ * in-process bus, with the in-memory guard. The same Gateway and Shard classes as the
+ * distributed mode; only the adapters differ.
+ */
+export async function startEmbedded(config: EmbeddedConfig, destination?: LogDestination): Promise<Embedded> {
+  const node = `embedded-${config.gateway.gatewayId}`;
+  const logger = createLogger({ level: config.process.logLevel, service: 'embedded', node, destination });
+  const registry = createRegistry('embedded', node);
+  const subjects = createSubjects(config.process.busPrefix);
+  const bus = new InProcessBus({ onError: (error: unknown) => logger.error({ err: error }, 'bus handler failed') });
+  const guard = new MemoryGuard({
+    limits: { maxConnectionsPerIp: config.gateway.maxConnectionsPerIp, connectIntervalMs: config.gateway.connectIntervalMs },
+  });
+  const shard = new Shard({ config: config.shard, bus, subjects, logger: logger.child({ part: 'shard' }), metrics: createShardMetrics(registry) });
+  const gateway = new Gateway({ config: config.gateway, bus, guard, subjects, logger: logger.child({ part: 'gateway' }), metrics: createGatewayMetrics(registry) });
+  const ready = () => gateway.ready && shard.ready;
+  const admin = new AdminServer({
+    host: config.process.adminHost,
+    port: config.process.adminPort,
+    ready,
+    metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
+  });
+
+  // The gateway first, so it hears the shard's first heartbeat and is ready at once.
+  const port = await gateway.start();
+  await shard.start();
+  const adminPort = await admin.listen();
+  logger.info({ port, adminPort, serverId: config.shard.serverId }, 'shardgate started (embedded mode)');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      gateway.stopAccepting();
+      await shard.stop({ notify: true });
+      // Let the gateway deliver the shard's last frames and closes before it closes the rest.
+      await bus.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+      await gateway.stop();
+      await admin.close();
+      await guard.close();
+      await bus.close();
+      logger.info('shardgate stopped');
+    })());
+
+  return { port, adminPort, gateway, shard, guard, logger, ready, stop };
+}

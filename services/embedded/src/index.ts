@@ -1,0 +1,2 @@
+export { startEmbedded, readEmbeddedConfig } from './embedded';
+export type { Embedded, EmbeddedConfig } from './embedded';

@@ -1,0 +1,23 @@
+// The package's public API, named one by one.
+export { readShardConfig, SHARD_DEFAULTS } from './config';
+export type { ShardConfig, ShardOptions } from './config';
+export { GameMap, builtInMap, checkMapSize, BUILT_IN_TILES, MAX_MAP_SIDE } from './game-map';
+export { loadMapFile, parseMap } from './map-file';
+export type { GameMapInit, Position, TileData } from './game-map';
+export { MapFileError, MapPacketError } from './errors';
+export { MapCodec, decodeMapPacket } from './map-codec';
+export type { MapPacket, RegionData, RegionTile } from './map-codec';
+export { NetworkManager } from './network-manager';
+export type { ConnectionHost, NetworkManagerOptions, PublishBatch, Recipient } from './network-manager';
+export type { Outbox } from './outbox';
+export { RegionIndex } from './regions';
+export type { RegionMember } from './regions';
+export { World, SPAWN_RADIUS } from './world';
+export type { RejectReason, WorldOptions } from './world';
+export { Player, PING_INTERVAL_MS } from './player';
+export type { PlayerState } from './player';
+export { StepBudget, checkStep, DEFAULT_MOVEMENT_SPEED } from './movement';
+export type { MoveRejection, MoveVerdict } from './movement';
+export { cleanChat, MAX_CHAT_LENGTH } from './chat';
+export { Shard, DEFAULT_STOP_NOTICE } from './shard';
+export type { StopOptions } from './shard';

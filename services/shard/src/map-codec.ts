@@ -1,0 +1,114 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Packets, REGION_SIZE, serializePacket } from '@shardgate/protocol';
+import { MapPacketError } from './errors';
+import type { GameMap, TileData } from './game-map';
+
+/** One tile of Kaetram's region data; `c` marks a tile that blocks movement. */
+export interface RegionTile {
+  x: number;
+  y: number;
+  data: TileData;
+  c?: true;
+}
+
+/** Kaetram's Map payload: tiles per region id. */
+export type RegionData = Record<string, RegionTile[]>;
+
+/** `[4, base64(gzip(json)), utf8ByteLength(json)]`, as the Kaetram client inflates it. */
+export type MapPacket = [id: typeof Packets.Map, compressed: string, byteLength: number];
+
+/** Bound on what decodeMapPacket inflates: a hostile packet must not exhaust memory. */
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Builds Map packets for sets of regions. A region's tiles never change, so each region's
+ * JSON is built once, and each encoded packet (gzip is the expensive part: a 3x3 block of
+ * the built-in map is ~0.5 MB of JSON) is kept for the next player asking for the same set.
+ * The packet cache is bounded; the least recently used entry goes first.
+ */
+export class MapCodec {
+  private readonly regionJson: Array<string | undefined> = [];
+  private readonly packets = new Map<string, string>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly map: GameMap,
+    private readonly maxCachedPackets = 1024,
+  ) {}
+
+  /** The serialized Map packet for `regions` (any order, duplicates ignored). */
+  serialized(regions: Iterable<number>): string {
+    const ids = [...new Set(regions)].sort((a, b) => a - b);
+    const key = ids.join(',');
+    const cached = this.packets.get(key);
+    if (cached !== undefined) {
+      this.hits += 1;
+      // Re-inserted: a Map keeps insertion order, so the first key is the least recently used.
+      this.packets.delete(key);
+      this.packets.set(key, cached);
+      return cached;
+    }
+    this.misses += 1;
+    const packet = serializePacket(this.encode(ids));
+    if (this.packets.size >= this.maxCachedPackets) this.packets.delete(this.packets.keys().next().value!);
+    this.packets.set(key, packet);
+    return packet;
+  }
+
+  /** The Map packet itself (uncached; tests and tools). */
+  encode(regions: readonly number[]): MapPacket {
+    const json = `{${regions.map((r) => this.regionEntry(r)).join(',')}}`;
+    const compressed = gzipSync(Buffer.from(json, 'utf8')).toString('base64');
+    return [Packets.Map, compressed, Buffer.byteLength(json, 'utf8')];
+  }
+
+  /** `"<id>":[tiles]`, built once per region. */
+  private regionEntry(region: number): string {
+    let entry = this.regionJson[region];
+    if (entry === undefined) {
+      entry = `${JSON.stringify(String(region))}:${JSON.stringify(this.tilesOf(region))}`;
+      this.regionJson[region] = entry;
+    }
+    return entry;
+  }
+
+  private tilesOf(region: number): RegionTile[] {
+    const { x: left, y: top } = this.map.grid.origin(region);
+    const tiles: RegionTile[] = [];
+    for (let y = top; y < top + REGION_SIZE; y++) {
+      for (let x = left; x < left + REGION_SIZE; x++) {
+        const data = this.map.tile(x, y);
+        // Kaetram leaves empty tiles out of region data; the client treats them as void.
+        if (data === 0 || (Array.isArray(data) && data.length === 0)) continue;
+        const tile: RegionTile = { x, y, data };
+        if (!this.map.walkable(x, y)) tile.c = true;
+        tiles.push(tile);
+      }
+    }
+    return tiles;
+  }
+}
+
+/** Inflates a Map packet back into region data, checking the announced byte length. */
+export function decodeMapPacket(packet: unknown): RegionData {
+  if (!Array.isArray(packet) || packet[0] !== Packets.Map || typeof packet[1] !== 'string' || typeof packet[2] !== 'number') {
+    throw new MapPacketError('not a Map packet [4, base64, byteLength]');
+  }
+  let json: string;
+  try {
+    json = gunzipSync(Buffer.from(packet[1], 'base64'), { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+  } catch (cause) {
+    throw new MapPacketError('Map packet data is not base64 gzip', { cause });
+  }
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length !== packet[2]) throw new MapPacketError(`Map packet announces ${packet[2]} bytes, data has ${length}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (cause) {
+    throw new MapPacketError('Map packet data is not JSON', { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MapPacketError('Map packet data is not an object');
+  return value as RegionData;
+}

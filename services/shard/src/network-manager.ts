@@ -1,0 +1,290 @@
+import { serializePacket } from '@shardgate/protocol';
+import type { CloseReason, ServerPacket, ShardBatch } from '@shardgate/protocol';
+import type { ShardMetrics } from '@shardgate/metrics';
+import { BatchBuilder, createOutbox, type Outbox } from './outbox';
+import type { RegionIndex, RegionMember } from './regions';
+
+/** The only way out of the shard: one call per gateway per flush. Must not throw. */
+export type PublishBatch = (gatewayId: string, batch: ShardBatch) => void;
+
+/** A connection that can stand in a region: region broadcasts reach its outbox directly. */
+export interface Recipient extends RegionMember {
+  readonly outbox: Outbox;
+}
+
+/** The world, as the network manager sees it: where recipients stand, and who creates players. */
+export interface ConnectionHost {
+  readonly regions: RegionIndex<Recipient>;
+  /** Creates the Player for a new connection (it queues `Connected` itself). */
+  addPlayer(outbox: Outbox, ip: string): void;
+}
+
+export interface NetworkManagerOptions {
+  shardId: string;
+  publish: PublishBatch;
+  metrics: ShardMetrics;
+  host: ConnectionHost;
+}
+
+interface ImmediateBatch {
+  frames: Map<string, number[]>;
+  closes: Array<[string, CloseReason]>;
+}
+
+/**
+ * The seed's NetworkManager: a packet queue per connection, flushed by `parse()` once per
+ * tick as ONE ShardBatch per gateway. Every send serializes its packet once into the
+ * tick's packet table and queues its index for each recipient, so a region broadcast costs
+ * one JSON.stringify and one array push per recipient, and its bytes travel once per
+ * gateway batch. No I/O here: batches go out through the injected `publish` port.
+ */
+export class NetworkManager {
+  private readonly outboxes = new Map<string, Outbox>();
+  private readonly byGateway = new Map<string, Set<string>>();
+  // Outboxes that got packets (or a close) since the last flush; parse() only walks these.
+  private listed: Outbox[] = [];
+  // Every packet serialized since the last flush; queues hold indices into it.
+  private table: string[] = [];
+  // Shared strings (cached Map and Spawn packets) get one table entry per tick, however often sent.
+  private shared = new Map<string, number>();
+  private immediate = new Map<string, ImmediateBatch>();
+  // Counted locally and added to the metrics once per flush: prom-client per push is too dear.
+  private queued = 0;
+  private regionSends = 0;
+
+  constructor(private readonly options: NetworkManagerOptions) {}
+
+  get size(): number {
+    return this.outboxes.size;
+  }
+
+  has(instance: string): boolean {
+    return this.outboxes.has(instance);
+  }
+
+  /** World.connectionCallback: creates the queue, then the Player. False for a duplicate instance. */
+  handleConnection(instance: string, ip: string, gateway: string): boolean {
+    if (this.outboxes.has(instance)) return false;
+    const outbox = createOutbox(instance, gateway);
+    this.outboxes.set(instance, outbox);
+    let set = this.byGateway.get(gateway);
+    if (set === undefined) this.byGateway.set(gateway, (set = new Set()));
+    set.add(instance);
+    this.options.host.addPlayer(outbox, ip);
+    return true;
+  }
+
+  /** Instances held by one gateway (for despawning a gateway that went silent). */
+  instancesOf(gateway: string): string[] {
+    return [...(this.byGateway.get(gateway) ?? [])];
+  }
+
+  gateways(): string[] {
+    return [...this.byGateway.keys()];
+  }
+
+  send(instance: string, packet: ServerPacket): void {
+    const outbox = this.outboxes.get(instance);
+    if (outbox !== undefined && outbox.open) this.push(outbox, this.add(serializePacket(packet)));
+  }
+
+  /** Queues an already serialized packet (cached ones such as Map). */
+  sendSerialized(instance: string, serialized: string): void {
+    const outbox = this.outboxes.get(instance);
+    if (outbox !== undefined && outbox.open) this.push(outbox, this.addShared(serialized));
+  }
+
+  sendToPlayers(instances: Iterable<string>, packet: ServerPacket, ignore?: string): void {
+    const index = this.add(serializePacket(packet));
+    for (const instance of instances) {
+      if (instance === ignore) continue;
+      const outbox = this.outboxes.get(instance);
+      if (outbox !== undefined) this.push(outbox, index);
+    }
+  }
+
+  /** Like sendToPlayers, for recipients already at hand (no lookup per recipient). */
+  sendToRecipients(recipients: Iterable<Recipient>, packet: ServerPacket, ignore?: string): void {
+    const index = this.add(serializePacket(packet));
+    for (const r of recipients) if (r.instance !== ignore) this.push(r.outbox, index);
+  }
+
+  /** An already serialized packet to recipients at hand. */
+  sendSerializedTo(recipients: Iterable<Recipient>, serialized: string, ignore?: string): void {
+    const index = this.addShared(serialized);
+    for (const r of recipients) if (r.instance !== ignore) this.push(r.outbox, index);
+  }
+
+  sendToRegion(region: number, packet: ServerPacket, ignore?: string): void {
+    this.regionSends += 1;
+    this.pushToRegion(region, this.add(serializePacket(packet)), ignore);
+  }
+
+  sendToSurroundingRegions(region: number, packet: ServerPacket, ignore?: string): void {
+    this.regionSends += 1;
+    const regions = this.options.host.regions;
+    if (region < 0 || region >= regions.grid.count) return;
+    const index = this.add(serializePacket(packet));
+    for (const r of regions.grid.surrounding(region)) this.pushToRegion(r, index, ignore);
+  }
+
+  /** Every open connection, logged in or not. */
+  broadcast(packet: ServerPacket, ignore?: string): void {
+    const index = this.add(serializePacket(packet));
+    for (const outbox of this.outboxes.values()) if (outbox.instance !== ignore) this.push(outbox, index);
+  }
+
+  /**
+   * Answers that must not wait for the tick (the handshake). Collected and published by
+   * flushImmediate() once the current incoming batch is handled. Anything already queued
+   * for the instance goes first, so its packets keep their order.
+   */
+  sendImmediate(instance: string, packet: ServerPacket): void {
+    const outbox = this.outboxes.get(instance);
+    if (outbox === undefined || !outbox.open) return;
+    const batch = this.immediateFor(outbox.gateway);
+    let frame = batch.frames.get(instance);
+    if (frame === undefined) batch.frames.set(instance, (frame = []));
+    if (outbox.packets.length > 0) {
+      for (const queued of outbox.packets) frame.push(queued);
+      outbox.packets = [];
+    }
+    frame.push(this.add(serializePacket(packet)));
+    this.queued += 1;
+  }
+
+  /** Closes a connection that never got a queue (world full, shutting down) with the next immediate flush. */
+  refuse(gateway: string, instance: string, reason: CloseReason): void {
+    this.immediateFor(gateway).closes.push([instance, reason]);
+  }
+
+  /** Shard-side close: delivered after the instance's queued packets on the next flush. */
+  close(instance: string, reason: CloseReason): void {
+    const outbox = this.outboxes.get(instance);
+    if (outbox === undefined || !outbox.open) return;
+    outbox.open = false;
+    outbox.closing = reason;
+    this.list(outbox);
+  }
+
+  /** The connection is gone at the gateway: nothing can be delivered, forget it now. */
+  drop(instance: string): void {
+    const outbox = this.outboxes.get(instance);
+    if (outbox === undefined) return;
+    outbox.open = false;
+    outbox.closing = null;
+    outbox.packets = [];
+    this.forget(outbox);
+  }
+
+  /** Flushes every non-empty queue: one ShardBatch per gateway, frames in queue order, then closes. */
+  parse(): void {
+    // Immediate frames refer to this tick's table, and must not be overtaken by the tick.
+    this.flushImmediate();
+    if (this.listed.length === 0) {
+      this.resetTable();
+      return this.report(0);
+    }
+    const builders = new Map<string, BatchBuilder>();
+    const listed = this.listed;
+    const table = this.table;
+    this.listed = [];
+    for (const outbox of listed) {
+      outbox.listed = false;
+      if (outbox.packets.length === 0 && outbox.closing === null) continue;
+      let builder = builders.get(outbox.gateway);
+      if (builder === undefined) builders.set(outbox.gateway, (builder = new BatchBuilder(table)));
+      if (outbox.packets.length > 0) {
+        builder.addFrame(outbox.instance, outbox.packets);
+        outbox.packets = [];
+      }
+      if (outbox.closing !== null) {
+        builder.addClose(outbox.instance, outbox.closing);
+        this.forget(outbox);
+      }
+    }
+    this.resetTable();
+    let flushed = 0;
+    for (const [gateway, builder] of builders) {
+      flushed += builder.references;
+      this.options.publish(gateway, builder.build(this.options.shardId));
+    }
+    this.report(flushed);
+  }
+
+  /** Publishes what sendImmediate()/refuse() collected. */
+  flushImmediate(): void {
+    if (this.immediate.size === 0) return;
+    const immediate = this.immediate;
+    this.immediate = new Map();
+    let flushed = 0;
+    for (const [gateway, batch] of immediate) {
+      const builder = new BatchBuilder(this.table);
+      for (const [instance, packets] of batch.frames) builder.addFrame(instance, packets);
+      for (const [instance, reason] of batch.closes) builder.addClose(instance, reason);
+      flushed += builder.references;
+      this.options.publish(gateway, builder.build(this.options.shardId));
+    }
+    this.options.metrics.packetsFlushed.inc(flushed);
+    // Queues may still refer to the table (packets for the next tick): keep it until parse().
+  }
+
+  private add(serialized: string): number {
+    return this.table.push(serialized) - 1;
+  }
+
+  private addShared(serialized: string): number {
+    let index = this.shared.get(serialized);
+    if (index === undefined) this.shared.set(serialized, (index = this.add(serialized)));
+    return index;
+  }
+
+  private resetTable(): void {
+    this.table = [];
+    if (this.shared.size > 0) this.shared = new Map();
+  }
+
+  private push(outbox: Outbox, index: number): void {
+    if (!outbox.open) return;
+    outbox.packets.push(index);
+    this.queued += 1;
+    if (!outbox.listed) this.list(outbox);
+  }
+
+  private pushToRegion(region: number, index: number, ignore: string | undefined): void {
+    const members = this.options.host.regions.membersOf(region);
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      if (member.instance !== ignore) this.push(member.outbox, index);
+    }
+  }
+
+  private list(outbox: Outbox): void {
+    if (outbox.listed) return;
+    outbox.listed = true;
+    this.listed.push(outbox);
+  }
+
+  private immediateFor(gateway: string): ImmediateBatch {
+    let batch = this.immediate.get(gateway);
+    if (batch === undefined) this.immediate.set(gateway, (batch = { frames: new Map(), closes: [] }));
+    return batch;
+  }
+
+  private forget(outbox: Outbox): void {
+    if (this.outboxes.get(outbox.instance) !== outbox) return;
+    this.outboxes.delete(outbox.instance);
+    const set = this.byGateway.get(outbox.gateway);
+    set?.delete(outbox.instance);
+    if (set?.size === 0) this.byGateway.delete(outbox.gateway);
+  }
+
+  private report(flushed: number): void {
+    const m = this.options.metrics;
+    if (this.queued > 0) m.packetsQueued.inc(this.queued);
+    if (this.regionSends > 0) m.regionBroadcasts.inc(this.regionSends);
+    if (flushed > 0) m.packetsFlushed.inc(flushed);
+    this.queued = 0;
+    this.regionSends = 0;
+  }
+}

@@ -1,0 +1,212 @@
+import { RegionGrid } from '@shardgate/protocol';
+import type { ShardBatch } from '@shardgate/protocol';
+import { NetworkManager, type Recipient } from '../src/network-manager';
+import type { Outbox } from '../src/outbox';
+import { RegionIndex } from '../src/regions';
+import { freshMetrics } from './helpers';
+
+interface Harness {
+  network: NetworkManager;
+  regions: RegionIndex<Recipient>;
+  recipients: Map<string, Recipient>;
+  published: Array<{ gateway: string; batch: ShardBatch }>;
+  /** Opens a connection and stands it in `region` (-1: not in the world). */
+  open(instance: string, gateway?: string, region?: number): void;
+}
+
+function harness(): Harness {
+  const regions = new RegionIndex<Recipient>(new RegionGrid(144, 144)); // 3x3 regions
+  const recipients = new Map<string, Recipient>();
+  const published: Harness['published'] = [];
+  const network = new NetworkManager({
+    shardId: 's1',
+    metrics: freshMetrics().metrics,
+    publish: (gateway, batch) => published.push({ gateway, batch }),
+    host: {
+      regions,
+      addPlayer: (outbox: Outbox) => recipients.set(outbox.instance, { instance: outbox.instance, outbox, region: -1, slot: -1 }),
+    },
+  });
+  return {
+    network,
+    regions,
+    recipients,
+    published,
+    open(instance, gateway = 'gw1', region = -1) {
+      network.handleConnection(instance, '10.0.0.1', gateway);
+      if (region >= 0) regions.add(recipients.get(instance)!, region);
+    },
+  };
+}
+
+/** The packets a frame refers to, resolved. */
+function frameOf(batch: ShardBatch, instance: string): string[] | undefined {
+  const frame = batch.frames.find(([i]) => i === instance);
+  return frame?.[1].map((index) => batch.packets[index]!);
+}
+
+describe('NetworkManager', () => {
+  it('network manager - packets reach a connection in queue order, one frame per flush', () => {
+    const h = harness();
+    h.open('01');
+    h.network.send('01', [0, null]);
+    h.network.send('01', [13, { instance: 'x' }]);
+    h.network.sendSerialized('01', '[25,2,{"message":"hi"}]');
+    h.network.parse();
+    expect(h.published).toHaveLength(1);
+    const { gateway, batch } = h.published[0]!;
+    expect(gateway).toBe('gw1');
+    expect(batch.shard).toBe('s1');
+    expect(batch.frames).toHaveLength(1);
+    expect(frameOf(batch, '01')).toEqual(['[0,null]', '[13,{"instance":"x"}]', '[25,2,{"message":"hi"}]']);
+  });
+
+  it('network manager - one batch per gateway per parse', () => {
+    const h = harness();
+    h.open('01', 'gwA');
+    h.open('02', 'gwA');
+    h.open('03', 'gwB');
+    h.network.broadcast([0, null]);
+    h.network.send('02', [13, { instance: 'y' }]);
+    h.network.parse();
+    expect(h.published.map((p) => p.gateway).sort()).toEqual(['gwA', 'gwB']);
+    const a = h.published.find((p) => p.gateway === 'gwA')!.batch;
+    expect(a.frames.map(([i]) => i).sort()).toEqual(['01', '02']);
+    expect(frameOf(a, '02')).toEqual(['[0,null]', '[13,{"instance":"y"}]']);
+    expect(h.published.find((p) => p.gateway === 'gwB')!.batch.frames.map(([i]) => i)).toEqual(['03']);
+  });
+
+  it('network manager - a region broadcast is stored once and referenced by each recipient', () => {
+    const h = harness();
+    for (const i of ['01', '02', '03', '04']) h.open(i, 'gw1', 4); // the centre region
+    h.open('05', 'gw1', 0); // a corner: surrounds the centre
+    h.network.sendToSurroundingRegions(4, [19, { instance: '01', message: 'hello' }]);
+    h.network.parse();
+    const { batch } = h.published[0]!;
+    expect(batch.packets).toEqual(['[19,{"instance":"01","message":"hello"}]']);
+    expect(batch.frames).toHaveLength(5);
+    for (const [, indices] of batch.frames) expect(indices).toEqual([0]);
+  });
+
+  it('network manager - a cached packet sent in separate calls is stored once per batch', () => {
+    const h = harness();
+    h.open('01');
+    h.open('02');
+    const spawn = '[5,{"instance":"09"}]';
+    h.network.sendSerialized('01', spawn);
+    h.network.sendSerialized('02', spawn);
+    h.network.sendSerializedTo([h.recipients.get('01')!], spawn);
+    h.network.parse();
+    const { batch } = h.published[0]!;
+    expect(batch.packets).toEqual([spawn]);
+    expect(frameOf(batch, '01')).toEqual([spawn, spawn]);
+    expect(frameOf(batch, '02')).toEqual([spawn]);
+  });
+
+  it('network manager - sendToRegion reaches that region only', () => {
+    const h = harness();
+    h.open('01', 'gw1', 4);
+    h.open('02', 'gw1', 0);
+    h.network.sendToRegion(4, [0, null]);
+    h.network.parse();
+    expect(h.published[0]!.batch.frames.map(([i]) => i)).toEqual(['01']);
+  });
+
+  it('network manager - ignore leaves one instance out of every kind of send', () => {
+    const h = harness();
+    h.open('01', 'gw1', 4);
+    h.open('02', 'gw1', 4);
+    h.network.sendToRegion(4, [1], '01');
+    h.network.sendToSurroundingRegions(4, [2], '01');
+    h.network.sendToPlayers(['01', '02'], [3], '01');
+    h.network.broadcast([4], '01');
+    h.network.parse();
+    const { batch } = h.published[0]!;
+    expect(frameOf(batch, '01')).toBeUndefined();
+    expect(frameOf(batch, '02')).toEqual(['[1]', '[2]', '[3]', '[4]']);
+  });
+
+  it('network manager - closes come after the frames, then the queue is gone', () => {
+    const h = harness();
+    h.open('01');
+    h.open('02');
+    h.network.send('01', [25, 2, { message: 'bye' }]);
+    h.network.close('01', 'maintenance');
+    h.network.send('01', [0, null]); // after the close: never delivered
+    h.network.close('02', 'timeout');
+    h.network.parse();
+    const { batch } = h.published[0]!;
+    expect(frameOf(batch, '01')).toEqual(['[25,2,{"message":"bye"}]']);
+    expect(frameOf(batch, '02')).toBeUndefined();
+    expect(batch.closes).toEqual([
+      ['01', 'maintenance'],
+      ['02', 'timeout'],
+    ]);
+    expect(h.network.has('01')).toBe(false);
+    h.network.send('01', [0, null]);
+    h.network.parse();
+    expect(h.published).toHaveLength(1);
+  });
+
+  it('network manager - nothing is published for empty queues', () => {
+    const h = harness();
+    h.open('01');
+    h.open('02', 'gw2');
+    h.network.parse();
+    h.network.send('01', [0, null]);
+    h.network.parse();
+    h.network.parse();
+    expect(h.published).toHaveLength(1);
+    expect(h.published[0]!.gateway).toBe('gw1');
+  });
+
+  it('network manager - sendImmediate goes out on flushImmediate after what was queued', () => {
+    const h = harness();
+    h.open('01');
+    h.network.send('01', [0, null]);
+    h.network.sendImmediate('01', [1, { type: 'client' }]);
+    h.network.sendImmediate('01', [6, 0, { entities: [] }]);
+    expect(h.published).toHaveLength(0);
+    h.network.flushImmediate();
+    expect(h.published).toHaveLength(1);
+    expect(frameOf(h.published[0]!.batch, '01')).toEqual(['[0,null]', '[1,{"type":"client"}]', '[6,0,{"entities":[]}]']);
+    h.network.parse(); // the queue was handed over: nothing left for the tick
+    expect(h.published).toHaveLength(1);
+  });
+
+  it('network manager - parse publishes pending immediate answers first', () => {
+    const h = harness();
+    h.open('01');
+    h.network.sendImmediate('01', [1, { type: 'client' }]);
+    h.network.send('01', [6, 0, { entities: [] }]);
+    h.network.parse();
+    expect(h.published).toHaveLength(2);
+    expect(frameOf(h.published[0]!.batch, '01')).toEqual(['[1,{"type":"client"}]']);
+    expect(frameOf(h.published[1]!.batch, '01')).toEqual(['[6,0,{"entities":[]}]']);
+  });
+
+  it('network manager - refuse closes a connection that never had a queue', () => {
+    const h = harness();
+    h.network.refuse('gw9', '0999', 'worldfull');
+    h.network.flushImmediate();
+    expect(h.published).toEqual([{ gateway: 'gw9', batch: { shard: 's1', packets: [], frames: [], closes: [['0999', 'worldfull']] } }]);
+  });
+
+  it('network manager - a dropped connection gets nothing and frees its gateway entry', () => {
+    const h = harness();
+    h.open('01', 'gwA');
+    h.network.send('01', [0, null]);
+    h.network.drop('01');
+    h.network.parse();
+    expect(h.published).toHaveLength(0);
+    expect(h.network.instancesOf('gwA')).toEqual([]);
+    expect(h.network.handleConnection('01', '10.0.0.1', 'gwA')).toBe(true);
+  });
+
+  it('network manager - a duplicate instance is refused', () => {
+    const h = harness();
+    h.open('01');
+    expect(h.network.handleConnection('01', '10.0.0.1', 'gw1')).toBe(false);
+    expect(h.network.size).toBe(1);
+  });
+});
