@@ -19,6 +19,7 @@ import {
 } from '@shardgate/protocol';
 import { normalizeIp } from './client-address';
 import type { GatewayConfig } from './config';
+import type { DrainOptions } from './distributed-config';
 import { Connection } from './connection';
 import { Main } from './main';
 import { assertNativeUws } from './native-uws';
@@ -159,6 +160,32 @@ export class Gateway {
   /** Stops taking new players (readiness turns false at once). */
   stopAccepting(): void {
     this.accepting = false;
+  }
+
+  /**
+   * SIGTERM: readiness turns false at once and nobody new is taken; after one interval (the
+   * shards' last tick reaches the players) `maintenance` closes go out in paced batches, so
+   * thousands of clients do not reconnect elsewhere in the same instant. Whoever is left
+   * at the deadline is closed then.
+   */
+  async drain({ batch, intervalMs, timeoutMs }: DrainOptions): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    this.accepting = false;
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+    this.options.logger.info({ connections: this.socketHandler.size, batch, intervalMs, timeoutMs }, 'draining');
+    await pause(Math.min(intervalMs, deadline - this.now()));
+    while (this.socketHandler.size > 0 && this.now() + intervalMs < deadline) {
+      let closed = 0;
+      for (const connection of this.socketHandler.all()) {
+        if (closed >= batch) break;
+        if (connection.closed) continue;
+        connection.close(CloseReasons.Maintenance);
+        closed += 1;
+      }
+      await pause(intervalMs);
+    }
+    await this.stop(CloseReasons.Maintenance);
+    this.options.logger.info('drained');
   }
 
   /** Closes every connection with a reason, then the listen socket and the bus link. */

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import Redis from 'ioredis';
+import { AdminServer } from '@shardgate/admin';
+import { NatsBus } from '@shardgate/bus';
+import { EnvReader, readProcessConfig } from '@shardgate/config';
+import { RedisGuard } from '@shardgate/guard';
+import { createLogger } from '@shardgate/logger';
+import { createGatewayMetrics, createRegistry } from '@shardgate/metrics';
+import { createSubjects } from '@shardgate/protocol';
+import { runService } from '@shardgate/runner';
+import { readGatewayConfig } from './config';
+import { readDistributedGatewayConfig } from './distributed-config';
+import { Gateway } from './gateway';
+import { allocateNodeId } from './node-id';
+
+// `npm run start:gateway`: one gateway of a distributed deployment (Redis + NATS).
+runService('gateway', async () => {
+  const reader = new EnvReader(process.env);
+  const processConfig = readProcessConfig(reader);
+  const gatewayConfig = readGatewayConfig(reader);
+  const distributed = readDistributedGatewayConfig(reader, process.env);
+  reader.done();
+
+  let logger = createLogger({ level: processConfig.logLevel, service: 'gateway' });
+  // Redis: never queue commands while it is away (the guard decides by its failure mode
+  // instead), never give up reconnecting, and never let an 'error' event kill the process.
+  const redis = new Redis(distributed.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+    lazyConnect: true,
+  });
+  let redisErrorLogged = false;
+  redis.on('error', (error) => {
+    if (!redisErrorLogged) logger.error({ err: error }, 'redis unreachable');
+    redisErrorLogged = true;
+  });
+  redis.on('ready', () => {
+    if (redisErrorLogged) logger.info('redis reachable again');
+    redisErrorLogged = false;
+  });
+  await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis not reachable at start; admission follows REDIS_FAILURE_MODE'));
+
+  if (!distributed.gatewayIdGiven) {
+    const { id, allocated } = await allocateNodeId(redis, `${distributed.redisPrefix}gateway-ids`);
+    gatewayConfig.gatewayId = id;
+    if (!allocated) logger.warn({ gateway: id }, 'GATEWAY_ID unset and Redis away: using a random id');
+  }
+  const node = String(gatewayConfig.gatewayId);
+  logger = createLogger({ level: processConfig.logLevel, service: 'gateway', node });
+  const registry = createRegistry('gateway', node);
+  const metrics = createGatewayMetrics(registry);
+
+  const bus = await NatsBus.connect({
+    servers: distributed.natsUrl.split(',').map((s) => s.trim()),
+    name: `shardgate-gateway-${node}`,
+    onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+  });
+  bus.onStatus((status) => logger.info({ status }, 'bus status'));
+
+  const guard = new RedisGuard({
+    redis,
+    prefix: distributed.redisPrefix,
+    // Fresh per process: a restarted gateway must not adopt its previous life's counts.
+    gatewayId: `${node}-${os.hostname()}-${randomUUID().slice(0, 8)}`,
+    limits: { maxConnectionsPerIp: gatewayConfig.maxConnectionsPerIp, connectIntervalMs: gatewayConfig.connectIntervalMs },
+    leaseMs: distributed.guardLeaseMs,
+    failureMode: distributed.redisFailureMode,
+    onDegraded: (op, error) => {
+      metrics.guardDegraded.inc({ op });
+      logger.warn({ op, err: error, mode: distributed.redisFailureMode }, 'guard decided without Redis');
+    },
+  });
+  guard.start();
+
+  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects: createSubjects(processConfig.busPrefix), logger, metrics });
+  const admin = new AdminServer({
+    host: processConfig.adminHost,
+    port: processConfig.adminPort,
+    ready: () => gateway.ready,
+    metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
+  });
+  await gateway.start();
+  await admin.listen();
+  logger.info({ port: gateway.port, adminPort: processConfig.adminPort, gateway: node }, 'gateway started (distributed mode)');
+
+  return {
+    logger,
+    stop: async () => {
+      await gateway.drain(distributed.drain);
+      await guard.close();
+      await bus.close();
+      redis.disconnect();
+      await admin.close();
+    },
+  };
+});
