@@ -77,6 +77,7 @@ export class Gateway {
   private listenSocket: uWS.us_listen_socket | undefined;
   private timers: NodeJS.Timeout[] = [];
   private accepting = false;
+  private stopStatus: (() => void) | undefined;
   private started = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -147,6 +148,9 @@ export class Gateway {
       });
     });
     this.link.start();
+    this.stopStatus = this.options.bus.onStatus((status) => {
+      if (status === 'connected') this.registry.refresh();
+    });
     this.timers.push(setInterval(() => this.sweep(), 1000));
     this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
     for (const timer of this.timers) timer.unref();
@@ -198,6 +202,7 @@ export class Gateway {
       this.listenSocket = undefined;
     }
     this.link.stop();
+    this.stopStatus?.();
     this.started = false;
   }
 
@@ -331,6 +336,8 @@ export class Gateway {
     for (const connection of this.socketHandler.all()) {
       if (!connection.closed && connection.isInactive(now, timeout)) connection.close(CloseReasons.Timeout);
     }
+    // Cut off from the bus, every shard looks silent; judge none until it is back.
+    if (this.options.bus.status !== 'connected') return;
     const lost = this.registry.sweep();
     if (lost.length === 0) return;
     const gone = new Set(lost);

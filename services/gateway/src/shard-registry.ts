@@ -59,6 +59,15 @@ export class ShardRegistry {
     if (info) info.pending += 1;
   }
 
+  /**
+   * The bus came back after an outage: no heartbeat could arrive meanwhile, so every known
+   * shard gets a full timeout from now instead of being declared lost.
+   */
+  refresh(): void {
+    const now = this.now();
+    for (const info of this.shards.values()) info.lastSeen = now;
+  }
+
   /** Forgets shards silent past the timeout and returns their ids. */
   sweep(): string[] {
     const lost: string[] = [];

@@ -232,6 +232,14 @@ describe('connection', () => {
     });
   });
 
+  test('connection - the fake socket throws like uWS on any access after end (the checks above rely on it)', () => {
+    const { socket, record } = fakeSocket();
+    socket.end(1000, 'bye');
+    expect(() => socket.send('x')).toThrow(/Invalid access of closed uWS.WebSocket/);
+    expect(() => socket.getBufferedAmount()).toThrow(/Invalid access/);
+    expect(record.accessAfterEnd).toEqual(['send', 'getBufferedAmount']);
+  });
+
   test('connection - starts open, not admitted, on no shard', () => {
     const { connection } = open();
     expect(connection.instance).toBe('1-1');

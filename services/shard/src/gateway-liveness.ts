@@ -12,6 +12,14 @@ export class GatewayLiveness {
     this.lastSeen.set(gateway, now);
   }
 
+  /**
+   * The bus came back after an outage: nobody could be heard meanwhile, so silence during it
+   * proves nothing. Every known gateway gets a full timeout from now.
+   */
+  refresh(now: number): void {
+    for (const gateway of this.lastSeen.keys()) this.lastSeen.set(gateway, now);
+  }
+
   /** Removes and returns the gateways silent for longer than the timeout. */
   expire(now: number): string[] {
     const silent: string[] = [];

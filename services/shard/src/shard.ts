@@ -34,6 +34,7 @@ export class Shard {
   private readonly metrics: ShardMetrics;
   private readonly now: () => number;
   private readonly liveness: GatewayLiveness;
+  private stopStatus: (() => void) | null = null;
   private readonly loop: TickLoop;
   private readonly inbox: InboxContext;
   private subscriptions: Subscription[] = [];
@@ -96,6 +97,9 @@ export class Shard {
     // Encode the Map around the spawn point now (~10 ms of gzip), not in the first player's tick.
     const { grid, spawn } = this.world.map;
     this.world.codec.serialized(grid.surrounding(grid.regionAt(spawn.x, spawn.y)));
+    this.stopStatus = this.bus.onStatus((status) => {
+      if (status === 'connected') this.liveness.refresh(this.now());
+    });
     this.subscriptions.push(
       this.bus.subscribe(this.subjects.shardInbox(this.id), (payload) => handleInbound(payload, this.inbox)),
       this.bus.subscribe(this.subjects.gatewayHeartbeat, (payload) => this.onGatewayHeartbeat(payload)),
@@ -127,6 +131,8 @@ export class Shard {
     this.loop.stop();
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    this.stopStatus?.();
+    this.stopStatus = null;
     const network = this.world.network;
     if (notify) network.sendToPlayers(this.world.inWorld(), notification(typeof notify === 'string' ? notify : DEFAULT_STOP_NOTICE));
     this.world.closeAll(CloseReasons.Maintenance);
@@ -166,6 +172,8 @@ export class Shard {
   }
 
   private expireGateways(): void {
+    // Cut off from the bus, every gateway looks silent; judge none until it is back.
+    if (this.bus.status !== 'connected') return;
     for (const gateway of this.liveness.expire(this.now())) {
       const instances = this.world.network.instancesOf(gateway);
       if (instances.length === 0) continue;
