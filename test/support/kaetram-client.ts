@@ -17,6 +17,8 @@ export class KaetramClient {
   readonly packets: Packet[] = [];
   readonly frames: string[] = [];
   closed: ClosedInfo | undefined;
+  /** Date.now() when the close arrived. */
+  closedAt: number | undefined;
   private waiters: Array<() => void> = [];
 
   private constructor(readonly socket: WebSocket) {
@@ -30,6 +32,7 @@ export class KaetramClient {
     });
     socket.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
+      this.closedAt = Date.now();
       this.wake();
     });
     socket.on('error', () => this.wake());
@@ -100,10 +103,10 @@ export class KaetramClient {
   }
 
   /** Runs the lifecycle a Kaetram client runs: Connected, Handshake, guest Login, Welcome, Ready. */
-  async joinAsGuest(gameVersion = 'alpha-2.5.1'): Promise<{ instance: string; welcome: Record<string, unknown> }> {
+  async joinAsGuest(gameVersion = 'alpha-2.5.1'): Promise<{ instance: string; welcome: Record<string, unknown>; handshake: { instance: string; serverId: number; type: string; serverTime: number } }> {
     await this.waitForId(0);
     this.send([1, { gVer: gameVersion }]);
-    const handshake = (await this.waitForId(1))[1] as { instance: string };
+    const handshake = (await this.waitForId(1))[1] as { instance: string; serverId: number; type: string; serverTime: number };
     this.send([2, { opcode: 2 }]);
     const welcome = (await this.waitForId(3))[1] as Record<string, unknown>;
     this.send([9, { regionsLoaded: 0, userAgent: 'jest' }]);
@@ -111,9 +114,18 @@ export class KaetramClient {
     // As the Kaetram client does: ask (Who) for every entity in the List it does not know.
     const list = (await this.waitForId(6))[2] as { entities: string[] };
     if (list.entities.length > 0) this.send([7, list.entities]);
-    return { instance: handshake.instance, welcome };
+    return { instance: handshake.instance, welcome, handshake };
   }
 }
+
+/** Packet predicates for waitFor. */
+export const isSpawnOf = (instance: string) => (p: Packet) => p[0] === 5 && (p[1] as { instance?: string } | null)?.instance === instance;
+export const isDespawnOf = (instance: string) => (p: Packet) => p[0] === 13 && (p[1] as { instance?: string } | null)?.instance === instance;
+export const isMoveOf = (instance: string) => (p: Packet) => p[0] === 11 && p[1] === 4 && (p[2] as { instance?: string } | null)?.instance === instance;
+export const isChatOf = (instance: string, message?: string) => (p: Packet) =>
+  p[0] === 19 &&
+  (p[1] as { instance?: string } | null)?.instance === instance &&
+  (message === undefined || (p[1] as { message?: string }).message === message);
 
 /** Decodes a Map packet `[4, base64 gzip JSON, byteLength]`. */
 export function decodeMap(packet: Packet): { regions: Record<string, Array<{ x: number; y: number; data: unknown; c?: boolean }>>; byteLength: number; json: string } {

@@ -89,7 +89,18 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, port, adminPort);
-    if (waitReady) await service.waitReady(timeoutMs);
+    if (waitReady) {
+      try {
+        await service.waitReady(timeoutMs);
+      } catch (error) {
+        // Never leave a process behind that the caller has no handle on.
+        if (!service.exit) {
+          child.kill('SIGKILL');
+          await service.exited;
+        }
+        throw error;
+      }
+    }
     return service;
   }
 
@@ -109,7 +120,7 @@ export class ServiceProcess {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`service not ready within ${timeoutMs} ms: ${this.stderr}`);
+    throw new Error(`service not ready within ${timeoutMs} ms: ${this.stderr}\n${JSON.stringify(this.logs.slice(-5))}`);
   }
 
   async waitExit(timeoutMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -130,6 +141,15 @@ export class ServiceProcess {
     throw new Error(`no matching log line; last: ${JSON.stringify(this.logs.slice(-5))}`);
   }
 
+  /** The /readyz status, or 0 when the admin port does not answer. */
+  async readyz(): Promise<number> {
+    try {
+      return (await httpRequest(`http://127.0.0.1:${this.adminPort}/readyz`)).status;
+    } catch {
+      return 0;
+    }
+  }
+
   async metrics(): Promise<string> {
     return (await httpRequest(`http://127.0.0.1:${this.adminPort}/metrics`)).body;
   }
@@ -148,11 +168,11 @@ export class ServiceProcess {
     return sum;
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10000): Promise<void> {
     if (this.exit) return;
     this.child.kill(signal);
     try {
-      await this.waitExit(10000);
+      await this.waitExit(timeoutMs);
     } catch {
       this.child.kill('SIGKILL');
       await this.exited;

@@ -41,6 +41,8 @@ export function createGatewayMetrics(registry: Registry) {
       registers: r,
     }),
     slowReaderCloses: new Counter({ name: 'shardgate_gateway_slow_reader_closes_total', help: 'Connections closed for unsent bytes over the backpressure bound', registers: r }),
+    busConnected: new Gauge({ name: 'shardgate_gateway_bus_connected', help: '1 while this gateway is connected to its bus, else 0', registers: r }),
+    redisConnected: new Gauge({ name: 'shardgate_gateway_redis_connected', help: '1 while this gateway reaches Redis (always 1 in the embedded mode), else 0', registers: r }),
     guardDegraded: new Counter({ name: 'shardgate_gateway_guard_degraded_total', help: 'Guard decisions taken without the shared store, by operation', labelNames: ['op'], registers: r }),
   };
 }
@@ -51,6 +53,7 @@ export function createShardMetrics(registry: Registry) {
   const r = [registry];
   return {
     players: new Gauge({ name: 'shardgate_shard_players', help: 'Players on this shard', registers: r }),
+    busConnected: new Gauge({ name: 'shardgate_shard_bus_connected', help: '1 while this shard is connected to its bus, else 0', registers: r }),
     tickSeconds: new Histogram({
       name: 'shardgate_shard_tick_duration_seconds',
       help: 'Time spent in one tick (game update and queue flush)',

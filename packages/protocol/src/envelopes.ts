@@ -49,9 +49,15 @@ export interface GatewayHeartbeat {
   connections: number;
 }
 
+/**
+ * Deployment-wide commands from the admin API, on `subjects.control`: every gateway closes a
+ * banned IP's live connections and kicks an instance it owns; the shard that holds a player
+ * teleports it.
+ */
 export type ControlMessage =
   | { type: 'ban'; ip: string }
-  | { type: 'kick'; instance: string; reason: CloseReason };
+  | { type: 'kick'; instance: string; reason: CloseReason }
+  | { type: 'teleport'; instance: string; x: number; y: number };
 
 export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
@@ -109,6 +115,9 @@ export function decodeControl(bytes: Uint8Array): ControlMessage {
   if (v.type === 'ban' && typeof v.ip === 'string') return { type: 'ban', ip: v.ip };
   if (v.type === 'kick' && typeof v.instance === 'string' && isCloseReason(v.reason)) {
     return { type: 'kick', instance: v.instance, reason: v.reason };
+  }
+  if (v.type === 'teleport' && typeof v.instance === 'string' && isCount(v.x) && isCount(v.y)) {
+    return { type: 'teleport', instance: v.instance, x: v.x, y: v.y };
   }
   throw new EnvelopeError('control: unknown message');
 }

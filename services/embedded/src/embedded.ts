@@ -1,7 +1,7 @@
 import { AdminServer } from '@shardgate/admin';
 import { InProcessBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig, type Env } from '@shardgate/config';
-import { Gateway, readGatewayConfig, type GatewayConfig } from '@shardgate/gateway';
+import { Gateway, adminApi, readGatewayConfig, type GatewayConfig } from '@shardgate/gateway';
 import { MemoryGuard } from '@shardgate/guard';
 import { createLogger, type LogDestination, type Logger } from '@shardgate/logger';
 import { createGatewayMetrics, createRegistry, createShardMetrics } from '@shardgate/metrics';
@@ -50,13 +50,16 @@ export async function startEmbedded(config: EmbeddedConfig, destination?: LogDes
     limits: { maxConnectionsPerIp: config.gateway.maxConnectionsPerIp, connectIntervalMs: config.gateway.connectIntervalMs },
   });
   const shard = new Shard({ config: config.shard, bus, subjects, logger: logger.child({ part: 'shard' }), metrics: createShardMetrics(registry) });
-  const gateway = new Gateway({ config: config.gateway, bus, guard, subjects, logger: logger.child({ part: 'gateway' }), metrics: createGatewayMetrics(registry) });
+  const gatewayMetrics = createGatewayMetrics(registry);
+  gatewayMetrics.redisConnected.set(1); // no Redis in this mode: the in-memory guard is always there
+  const gateway = new Gateway({ config: config.gateway, bus, guard, subjects, logger: logger.child({ part: 'gateway' }), metrics: gatewayMetrics });
   const ready = () => gateway.ready && shard.ready;
   const admin = new AdminServer({
     host: config.process.adminHost,
     port: config.process.adminPort,
     ready,
     metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
+    routes: [adminApi({ token: config.gateway.adminToken, guard, bus, subjects, gateway, logger })],
   });
 
   // The gateway first, so it hears the shard's first heartbeat and is ready at once.

@@ -12,6 +12,7 @@ import { createSubjects } from '@shardgate/protocol';
 import { runService } from '@shardgate/runner';
 import { readGatewayConfig } from './config';
 import { readDistributedGatewayConfig } from './distributed-config';
+import { adminApi } from './admin-api';
 import { Gateway } from './gateway';
 import { allocateNodeId } from './node-id';
 
@@ -24,6 +25,7 @@ runService('gateway', async () => {
   reader.done();
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'gateway' });
+  let metrics: ReturnType<typeof createGatewayMetrics> | undefined;
   // Redis: never queue commands while it is away (the guard decides by its failure mode
   // instead), never give up reconnecting, and never let an 'error' event kill the process.
   const redis = new Redis(distributed.redisUrl, {
@@ -38,7 +40,9 @@ runService('gateway', async () => {
     if (!redisErrorLogged) logger.error({ err: error }, 'redis unreachable');
     redisErrorLogged = true;
   });
+  redis.on('close', () => metrics?.redisConnected.set(0));
   redis.on('ready', () => {
+    metrics?.redisConnected.set(1);
     if (redisErrorLogged) logger.info('redis reachable again');
     redisErrorLogged = false;
   });
@@ -52,7 +56,8 @@ runService('gateway', async () => {
   const node = String(gatewayConfig.gatewayId);
   logger = createLogger({ level: processConfig.logLevel, service: 'gateway', node });
   const registry = createRegistry('gateway', node);
-  const metrics = createGatewayMetrics(registry);
+  metrics = createGatewayMetrics(registry);
+  metrics.redisConnected.set(redis.status === 'ready' ? 1 : 0);
 
   const bus = await NatsBus.connect({
     servers: distributed.natsUrl.split(',').map((s) => s.trim()),
@@ -76,12 +81,14 @@ runService('gateway', async () => {
   });
   guard.start();
 
-  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects: createSubjects(processConfig.busPrefix), logger, metrics });
+  const subjects = createSubjects(processConfig.busPrefix);
+  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics });
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,
     ready: () => gateway.ready,
     metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
+    routes: [adminApi({ token: gatewayConfig.adminToken, guard, bus, subjects, gateway, logger })],
   });
   await gateway.start();
   await admin.listen();

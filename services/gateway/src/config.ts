@@ -17,6 +17,8 @@ export interface GatewayConfig {
   maxBackpressureBytes: number;
   shardTimeoutMs: number;
   heartbeatMs: number;
+  /** Bearer token of the admin API; unset turns the API off. */
+  adminToken: string | undefined;
 }
 
 const HOST = /^[A-Za-z0-9.:_-]+$/;
@@ -38,5 +40,6 @@ export function readGatewayConfig(reader: EnvReader, defaults: { gatewayId?: num
     maxBackpressureBytes: reader.int('MAX_BACKPRESSURE_BYTES', 1024 * 1024, { min: 16 * 1024, max: 256 * 1024 * 1024 }),
     shardTimeoutMs: reader.int('SHARD_TIMEOUT_MS', 3000, { min: 500, max: 600_000 }),
     heartbeatMs: reader.int('HEARTBEAT_MS', 1000, { min: 100, max: 60_000 }),
+    adminToken: reader.optionalString('ADMIN_TOKEN', /^\S{16,512}$/, 'at least 16 characters without spaces'),
   };
 }

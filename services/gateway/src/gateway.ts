@@ -14,6 +14,7 @@ import {
   messageEvent,
   parseClientFrame,
   type CloseReason,
+  type ControlMessage,
   type ShardBatch,
   type Subjects,
 } from '@shardgate/protocol';
@@ -77,6 +78,8 @@ export class Gateway {
   private listenSocket: uWS.us_listen_socket | undefined;
   private timers: NodeJS.Timeout[] = [];
   private accepting = false;
+  /** Every gateway's last heartbeat (this one's included), for deployment-wide stats. */
+  private readonly peers = new Map<string, { connections: number; lastSeen: number }>();
   private stopStatus: (() => void) | undefined;
   private started = false;
 
@@ -93,6 +96,8 @@ export class Gateway {
     this.link = new ShardLink(bus, subjects, this.id, {
       batch: (batch) => this.deliver(batch),
       heartbeat: (heartbeat) => this.registry.update(heartbeat),
+      gatewayHeartbeat: (heartbeat) => this.peers.set(heartbeat.gateway, { connections: heartbeat.connections, lastSeen: this.now() }),
+      control: (message) => this.onControl(message),
       invalid: (what, error) => options.logger.error({ err: error, what }, 'undecodable bus message dropped'),
       published: (events) => metrics.busBatchEvents.observe(events),
     });
@@ -148,7 +153,10 @@ export class Gateway {
       });
     });
     this.link.start();
+    const busConnected = this.options.metrics.busConnected;
+    busConnected.set(this.options.bus.status === 'connected' ? 1 : 0);
     this.stopStatus = this.options.bus.onStatus((status) => {
+      busConnected.set(status === 'connected' ? 1 : 0);
       if (status === 'connected') this.registry.refresh();
     });
     this.timers.push(setInterval(() => this.sweep(), 1000));
@@ -327,6 +335,32 @@ export class Gateway {
     for (const [instance, reason] of batch.closes) {
       this.socketHandler.get(instance)?.close(isCloseReason(reason) ? reason : CloseReasons.Error);
     }
+  }
+
+  /** Admin commands reach every gateway: a ban closes that IP's live connections, a kick one player. */
+  private onControl(message: ControlMessage): void {
+    if (message.type === 'ban') {
+      const live = this.socketHandler.byIp(message.ip);
+      for (const connection of live) connection.close(CloseReasons.Banned);
+      if (live.length > 0) this.options.logger.info({ ip: message.ip, closed: live.length }, 'banned IP disconnected');
+    } else if (message.type === 'kick') {
+      const connection = this.socketHandler.get(message.instance);
+      if (!connection) return;
+      this.options.logger.info({ instance: message.instance, ip: connection.ip, reason: message.reason }, 'player kicked');
+      connection.close(message.reason);
+    }
+  }
+
+  /** Gateways heard from within a few heartbeats, with their connection counts. */
+  gateways(): Array<{ gateway: string; connections: number }> {
+    const recent = this.now() - 3 * this.options.config.heartbeatMs;
+    const list: Array<{ gateway: string; connections: number }> = [];
+    for (const [gateway, peer] of this.peers) {
+      if (peer.lastSeen >= recent) list.push({ gateway, connections: peer.connections });
+      else this.peers.delete(gateway);
+    }
+    if (!this.peers.has(this.id)) list.push({ gateway: this.id, connections: this.socketHandler.size });
+    return list.sort((a, b) => Number(a.gateway) - Number(b.gateway));
   }
 
   /** Once a second: inactivity timeouts, and shards that went silent. */

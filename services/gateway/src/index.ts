@@ -9,6 +9,8 @@ export type { AddressInfo } from './socket-handler';
 export { ShardRegistry } from './shard-registry';
 export type { ShardInfo } from './shard-registry';
 export { Main } from './main';
+export { adminApi } from './admin-api';
+export type { AdminApiOptions } from './admin-api';
 export { WorldAdmission } from './world-admission';
 export { normalizeIp } from './client-address';
 export { assertNativeUws, NativeUwsError } from './native-uws';

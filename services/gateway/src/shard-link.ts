@@ -1,9 +1,13 @@
 import type { Bus, Subscription } from '@shardgate/bus';
 import {
+  decodeControl,
+  decodeGatewayHeartbeat,
   decodeShardBatch,
   decodeShardHeartbeat,
   encodeEnvelope,
   type ClientEvent,
+  type ControlMessage,
+  type GatewayHeartbeat,
   type ShardBatch,
   type ShardHeartbeat,
   type Subjects,
@@ -12,6 +16,10 @@ import {
 export interface ShardLinkHandlers {
   batch(batch: ShardBatch): void;
   heartbeat(heartbeat: ShardHeartbeat): void;
+  /** Another gateway's heartbeat (for deployment-wide stats). */
+  gatewayHeartbeat?(heartbeat: GatewayHeartbeat): void;
+  /** An admin command for every gateway (bans, kicks). */
+  control?(message: ControlMessage): void;
   /** A bus message that did not decode: logged and counted by the caller, never thrown. */
   invalid(what: string, error: unknown): void;
   /** Events per publish, for the batch-size histogram. */
@@ -37,26 +45,26 @@ export class ShardLink {
   ) {}
 
   start(): void {
+    const { handlers, subjects } = this;
+    this.listen('shard batch', subjects.gatewayInbox(this.gatewayId), decodeShardBatch, (batch) => handlers.batch(batch));
+    this.listen('shard heartbeat', subjects.shardHeartbeat, decodeShardHeartbeat, (heartbeat) => handlers.heartbeat(heartbeat));
+    this.listen('gateway heartbeat', this.subjects.gatewayHeartbeat, decodeGatewayHeartbeat, this.handlers.gatewayHeartbeat);
+    this.listen('control message', this.subjects.control, decodeControl, this.handlers.control);
+  }
+
+  /** Subscribes to one subject; what does not decode is reported, never thrown. */
+  private listen<T>(what: string, subject: string, decode: (bytes: Uint8Array) => T, handler: ((value: T) => void) | undefined): void {
+    if (!handler) return;
     this.subscriptions.push(
-      this.bus.subscribe(this.subjects.gatewayInbox(this.gatewayId), (payload) => {
-        let batch: ShardBatch;
+      this.bus.subscribe(subject, (payload) => {
+        let value: T;
         try {
-          batch = decodeShardBatch(payload);
+          value = decode(payload);
         } catch (error) {
-          this.handlers.invalid('shard batch', error);
+          this.handlers.invalid(what, error);
           return;
         }
-        this.handlers.batch(batch);
-      }),
-      this.bus.subscribe(this.subjects.shardHeartbeat, (payload) => {
-        let heartbeat: ShardHeartbeat;
-        try {
-          heartbeat = decodeShardHeartbeat(payload);
-        } catch (error) {
-          this.handlers.invalid('shard heartbeat', error);
-          return;
-        }
-        this.handlers.heartbeat(heartbeat);
+        handler(value);
       }),
     );
   }

@@ -1,5 +1,5 @@
-import { CloseReasons, decodeGatewayHeartbeat, encodeEnvelope } from '@shardgate/protocol';
-import type { ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
+import { CloseReasons, decodeControl, decodeGatewayHeartbeat, encodeEnvelope } from '@shardgate/protocol';
+import type { ControlMessage, ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
 import type { Bus, Subscription } from '@shardgate/bus';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
@@ -97,12 +97,15 @@ export class Shard {
     // Encode the Map around the spawn point now (~10 ms of gzip), not in the first player's tick.
     const { grid, spawn } = this.world.map;
     this.world.codec.serialized(grid.surrounding(grid.regionAt(spawn.x, spawn.y)));
+    this.metrics.busConnected.set(this.bus.status === 'connected' ? 1 : 0);
     this.stopStatus = this.bus.onStatus((status) => {
+      this.metrics.busConnected.set(status === 'connected' ? 1 : 0);
       if (status === 'connected') this.liveness.refresh(this.now());
     });
     this.subscriptions.push(
       this.bus.subscribe(this.subjects.shardInbox(this.id), (payload) => handleInbound(payload, this.inbox)),
       this.bus.subscribe(this.subjects.gatewayHeartbeat, (payload) => this.onGatewayHeartbeat(payload)),
+      this.bus.subscribe(this.subjects.control, (payload) => this.onControl(payload)),
     );
     try {
       // Over NATS, the server must know the subscriptions before anyone is told we exist.
@@ -160,6 +163,23 @@ export class Shard {
     }
     this.world.network.parse();
     this.metrics.players.set(this.world.players.size);
+  }
+
+  /** Admin commands: a teleport is this shard's business when it holds the player. */
+  private onControl(payload: Uint8Array): void {
+    let message: ControlMessage;
+    try {
+      message = decodeControl(payload);
+    } catch (err) {
+      this.world.reject('envelope');
+      this.logger.warn({ err }, 'bad control message dropped');
+      return;
+    }
+    if (message.type !== 'teleport') return;
+    const player = this.world.players.get(message.instance);
+    if (!player) return;
+    const moved = this.world.teleport(player, message.x, message.y);
+    this.logger.info({ instance: message.instance, x: message.x, y: message.y, moved }, moved ? 'player teleported' : 'teleport refused');
   }
 
   private onGatewayHeartbeat(payload: Uint8Array): void {

@@ -177,6 +177,21 @@ export class World implements ConnectionHost {
     if (to !== from) changeRegion(this, player, from, to);
   }
 
+  /**
+   * An operator's teleport: everyone who sees the player (and the player) gets a Teleport,
+   * then views change as for a walk (Despawn/Spawn both ways, Map for the new area).
+   * False when the player is not in the world or the tile is not walkable.
+   */
+  teleport(player: Player, x: number, y: number): boolean {
+    if (player.state !== 'ready' || !this.map.walkable(x, y)) return false;
+    const from = player.region;
+    this.network.sendToSurroundingRegions(from, P.teleport(player.instance, x, y));
+    player.setPosition(x, y);
+    const to = this.map.grid.regionAt(x, y);
+    if (to !== from) changeRegion(this, player, from, to);
+    return true;
+  }
+
   removePlayer(player: Player): void {
     leaveWorld(this, player);
     if (this.players.get(player.instance) === player) this.players.delete(player.instance);

@@ -1,0 +1,115 @@
+import { ConfigError, EnvReader, type Env } from '@shardgate/config';
+import { readGatewayConfig, type GatewayConfig } from '../src/config';
+
+function read(env: Env, defaults?: { gatewayId?: number }): GatewayConfig {
+  const reader = new EnvReader(env);
+  const config = readGatewayConfig(reader, defaults);
+  reader.done();
+  return config;
+}
+
+function problems(env: Env): readonly string[] {
+  try {
+    read(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gateway config', () => {
+  test('gateway config - defaults with an empty environment', () => {
+    expect(read({})).toEqual({
+      host: '0.0.0.0',
+      port: 9001,
+      gatewayId: 1,
+      maxConnectionsPerIp: 16,
+      connectIntervalMs: 5000,
+      messageLimit: 300,
+      duplicateWindowMs: 100,
+      inactivityTimeoutMs: 600_000,
+      idleTimeoutSeconds: 15,
+      maxPayloadBytes: 16 * 1024,
+      maxBackpressureBytes: 1024 * 1024,
+      shardTimeoutMs: 3000,
+      heartbeatMs: 1000,
+    });
+  });
+
+  test('gateway config - empty or blank variables mean the default', () => {
+    const config = read({ PORT: '', MESSAGE_LIMIT: '   ' });
+    expect(config.port).toBe(9001);
+    expect(config.messageLimit).toBe(300);
+  });
+
+  test('gateway config - the caller may default the gateway id', () => {
+    expect(read({}, { gatewayId: 7 }).gatewayId).toBe(7);
+    expect(read({ GATEWAY_ID: '3' }, { gatewayId: 7 }).gatewayId).toBe(3);
+  });
+
+  test('gateway config - every variable is read', () => {
+    const config = read({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      GATEWAY_ID: '42',
+      MAX_CONNECTIONS_PER_IP: '4',
+      CONNECT_INTERVAL_MS: '0',
+      MESSAGE_LIMIT: '50',
+      DUPLICATE_WINDOW_MS: '0',
+      INACTIVITY_TIMEOUT_MS: '1000',
+      IDLE_TIMEOUT_SECONDS: '8',
+      MAX_PAYLOAD_BYTES: '256',
+      MAX_BACKPRESSURE_BYTES: '16384',
+      SHARD_TIMEOUT_MS: '500',
+      HEARTBEAT_MS: '100',
+    });
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      gatewayId: 42,
+      maxConnectionsPerIp: 4,
+      connectIntervalMs: 0,
+      messageLimit: 50,
+      duplicateWindowMs: 0,
+      inactivityTimeoutMs: 1000,
+      idleTimeoutSeconds: 8,
+      maxPayloadBytes: 256,
+      maxBackpressureBytes: 16384,
+      shardTimeoutMs: 500,
+      heartbeatMs: 100,
+    });
+  });
+
+  test('gateway config - a bad value is named with what was expected and what was given', () => {
+    expect(problems({ PORT: 'abc' })).toEqual(['PORT: expected an integer from 0 to 65535, got "abc"']);
+    expect(problems({ PORT: '65536' })).toEqual(['PORT: expected an integer from 0 to 65535, got "65536"']);
+    expect(problems({ MESSAGE_LIMIT: '0' })).toEqual(['MESSAGE_LIMIT: expected an integer from 1 to 1000000, got "0"']);
+    expect(problems({ HOST: 'bad host!' })).toEqual(['HOST: expected a host name or IP address, got "bad host!"']);
+  });
+
+  test.each([
+    ['PORT', '-1'],
+    ['PORT', '9001.5'],
+    ['GATEWAY_ID', '0'],
+    ['MAX_CONNECTIONS_PER_IP', '0'],
+    ['CONNECT_INTERVAL_MS', '-5'],
+    ['MESSAGE_LIMIT', 'lots'],
+    ['DUPLICATE_WINDOW_MS', '60001'],
+    ['INACTIVITY_TIMEOUT_MS', '999'],
+    ['IDLE_TIMEOUT_SECONDS', '7'],
+    ['MAX_PAYLOAD_BYTES', '255'],
+    ['MAX_BACKPRESSURE_BYTES', '1024'],
+    ['SHARD_TIMEOUT_MS', '1e3'],
+    ['HEARTBEAT_MS', '99'],
+  ])('gateway config - %s=%s is refused, naming the variable', (name, value) => {
+    const found = problems({ [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^${name}: expected .*got "${value.replace('.', '\\.')}"$`));
+  });
+
+  test('gateway config - every bad variable is named at once', () => {
+    const found = problems({ PORT: 'x', MESSAGE_LIMIT: '0', INACTIVITY_TIMEOUT_MS: 'soon', HOST: 'a b' });
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['HOST', 'INACTIVITY_TIMEOUT_MS', 'MESSAGE_LIMIT', 'PORT']);
+  });
+});
