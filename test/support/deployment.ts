@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KaetramClient } from './kaetram-client';
+import { redisCommand } from './redis-server';
 import { ServiceProcess } from './service';
 
 export const GATEWAY_BIN = 'services/gateway/dist/bin.js';
@@ -194,7 +195,11 @@ export class Deployment {
     return this.members.flatMap((m) => m.service.stray.map((line) => `${m.name}: ${line}`));
   }
 
-  /** Stops every process (SIGTERM, SIGKILL after `graceMs`), in parallel, and writes their logs. */
+  /**
+   * Stops every process (SIGTERM, SIGKILL after `graceMs`), in parallel, writes their logs,
+   * and deletes the one key of this deployment's prefix that has no expiry (the gateway id
+   * counter). Every other key the gateways write expires by itself; nothing else is touched.
+   */
   async stop(graceMs = 5000): Promise<void> {
     await Promise.all(
       this.members.map(async (m) => {
@@ -204,6 +209,8 @@ export class Deployment {
       }),
     );
     this.writeLogs();
+    const redisPort = this.options.redisUrl ? Number(new URL(this.options.redisUrl).port || 6379) : undefined;
+    if (redisPort !== undefined) await redisCommand(redisPort, `DEL ${this.redisPrefix}gateway-ids`);
   }
 
   writeLogs(): void {

@@ -36,7 +36,14 @@ export interface GatewayOptions {
   subjects: Subjects;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Files served over plain HTTP GET on the players' port (the web client), by path. */
+  staticFiles?: ReadonlyMap<string, StaticFile>;
   now?: () => number;
+}
+
+export interface StaticFile {
+  body: Buffer;
+  contentType: string;
 }
 
 interface SocketData {
@@ -143,6 +150,14 @@ export class Gateway {
     };
     app.ws('/ws', behavior);
     app.ws('/', behavior);
+    // A GET without an Upgrade header on `/` is the web client; with one, the WebSocket.
+    for (const [path, file] of this.options.staticFiles ?? []) {
+      app.get(path, (res) => {
+        res.cork(() => {
+          res.writeHeader('content-type', file.contentType).writeHeader('cache-control', 'no-cache').end(file.body);
+        });
+      });
+    }
     app.any('/*', (res) => {
       res.writeStatus('404 Not Found').end('shardgate: WebSocket endpoint at /ws\n');
     });

@@ -1,5 +1,5 @@
 export { Gateway } from './gateway';
-export type { GatewayOptions } from './gateway';
+export type { GatewayOptions, StaticFile } from './gateway';
 export { readGatewayConfig } from './config';
 export type { GatewayConfig } from './config';
 export { Connection } from './connection';
