@@ -38,9 +38,9 @@ export class KaetramClient {
     socket.on('error', () => this.wake());
   }
 
-  static connect(url: string, localAddress?: string): Promise<KaetramClient> {
+  static connect(url: string, localAddress?: string, headers?: Record<string, string>): Promise<KaetramClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { localAddress, perMessageDeflate: false });
+      const socket = new WebSocket(url, { localAddress, perMessageDeflate: false, headers });
       const client = new KaetramClient(socket);
       socket.once('open', () => resolve(client));
       socket.once('error', reject);

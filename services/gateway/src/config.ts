@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { EnvReader } from '@shardgate/config';
 
 /** Everything a gateway needs, validated once in the entry file and passed down typed. */
@@ -17,6 +18,10 @@ export interface GatewayConfig {
   maxBackpressureBytes: number;
   shardTimeoutMs: number;
   heartbeatMs: number;
+  /** Peers (CIDRs) whose X-Forwarded-For / CF-Connecting-IP name the client. */
+  trustedProxies: string[];
+  /** Origins a browser page may connect from; undefined = any. */
+  allowedOrigins: string[] | undefined;
   /** Bearer token of the admin API; unset turns the API off. */
   adminToken: string | undefined;
 }
@@ -40,6 +45,31 @@ export function readGatewayConfig(reader: EnvReader, defaults: { gatewayId?: num
     maxBackpressureBytes: reader.int('MAX_BACKPRESSURE_BYTES', 1024 * 1024, { min: 16 * 1024, max: 256 * 1024 * 1024 }),
     shardTimeoutMs: reader.int('SHARD_TIMEOUT_MS', 3000, { min: 500, max: 600_000 }),
     heartbeatMs: reader.int('HEARTBEAT_MS', 1000, { min: 100, max: 60_000 }),
+    trustedProxies: readList(reader, 'TRUSTED_PROXIES', isCidr, 'comma-separated IP addresses or CIDRs') ?? [],
+    allowedOrigins: readList(reader, 'ALLOWED_ORIGINS', (o) => /^https?:\/\/[^/\s]+$/i.test(o), 'comma-separated origins like https://play.example.com'),
     adminToken: reader.optionalString('ADMIN_TOKEN', /^\S{16,512}$/, 'at least 16 characters without spaces'),
   };
+}
+
+function isCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || !address) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (bits === undefined) return true;
+  const n = /^\d{1,3}$/.test(bits) ? Number(bits) : -1;
+  return n >= 0 && n <= (version === 6 ? 128 : 32);
+}
+
+/** A comma-separated list whose every entry passes `valid`; undefined when unset. */
+function readList(reader: EnvReader, name: string, valid: (entry: string) => boolean, expected: string): string[] | undefined {
+  const raw = reader.optionalString(name);
+  if (raw === undefined) return undefined;
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.filter((e) => !valid(e));
+  if (bad.length > 0 || entries.length === 0) {
+    reader.problem(`${name}: expected ${expected}, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  return entries;
 }

@@ -18,7 +18,7 @@ import {
   type ShardBatch,
   type Subjects,
 } from '@shardgate/protocol';
-import { normalizeIp } from './client-address';
+import { TrustBoundary } from './trust-boundary';
 import type { GatewayConfig } from './config';
 import type { DrainOptions } from './distributed-config';
 import { Connection } from './connection';
@@ -80,6 +80,7 @@ export class Gateway {
   private readonly admission: WorldAdmission;
   private readonly link: ShardLink;
   private readonly ids: InstanceIds;
+  private readonly trust: TrustBoundary;
   private readonly id: string;
   private readonly now: () => number;
   private listenSocket: uWS.us_listen_socket | undefined;
@@ -96,6 +97,7 @@ export class Gateway {
     this.now = options.now ?? Date.now;
     this.id = String(config.gatewayId);
     this.ids = new InstanceIds(config.gatewayId);
+    this.trust = new TrustBoundary(config.trustedProxies, config.allowedOrigins);
     this.socketHandler = new SocketHandler(this.now);
     this.registry = new ShardRegistry(config.shardTimeoutMs, this.now);
     this.main = new Main(this.registry, () => this.accepting);
@@ -140,8 +142,18 @@ export class Gateway {
         const key = req.getHeader('sec-websocket-key');
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
+        const origin = req.getHeader('origin');
         const world = req.getQuery('world') || undefined;
-        const ip = normalizeIp(Buffer.from(res.getRemoteAddressAsText()).toString());
+        const ip = this.trust.clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), {
+          cfConnectingIp: req.getHeader('cf-connecting-ip'),
+          forwardedFor: req.getHeader('x-forwarded-for'),
+        });
+        if (!this.trust.originAllowed(origin)) {
+          this.options.metrics.refused.inc({ reason: 'origin' });
+          this.options.logger.warn({ ip, origin }, 'upgrade refused: origin not allowed');
+          res.writeStatus('403 Forbidden').end('origin not allowed\n');
+          return;
+        }
         res.upgrade<SocketData>({ ip, world }, key, protocol, extensions, context);
       },
       open: (ws) => this.onOpen(ws),

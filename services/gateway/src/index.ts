@@ -13,4 +13,5 @@ export { adminApi } from './admin-api';
 export type { AdminApiOptions } from './admin-api';
 export { WorldAdmission } from './world-admission';
 export { normalizeIp } from './client-address';
+export { TrustBoundary } from './trust-boundary';
 export { assertNativeUws, NativeUwsError } from './native-uws';

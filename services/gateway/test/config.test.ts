@@ -33,6 +33,7 @@ describe('gateway config', () => {
       maxPayloadBytes: 16 * 1024,
       maxBackpressureBytes: 1024 * 1024,
       shardTimeoutMs: 3000,
+      trustedProxies: [],
       heartbeatMs: 1000,
     });
   });
@@ -63,6 +64,9 @@ describe('gateway config', () => {
       MAX_BACKPRESSURE_BYTES: '16384',
       SHARD_TIMEOUT_MS: '500',
       HEARTBEAT_MS: '100',
+      TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.0.2.7',
+      ALLOWED_ORIGINS: 'https://play.example.com,http://localhost:9001',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -78,7 +82,17 @@ describe('gateway config', () => {
       maxBackpressureBytes: 16384,
       shardTimeoutMs: 500,
       heartbeatMs: 100,
+      trustedProxies: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'],
+      allowedOrigins: ['https://play.example.com', 'http://localhost:9001'],
+      adminToken: 'a-long-enough-admin-token',
     });
+  });
+
+  test('gateway config - bad proxy lists, origins and tokens are named', () => {
+    expect(problems({ TRUSTED_PROXIES: '10.0.0.0/33' })).toEqual(['TRUSTED_PROXIES: expected comma-separated IP addresses or CIDRs, got "10.0.0.0/33"']);
+    expect(problems({ TRUSTED_PROXIES: 'proxy.example.com' })).toHaveLength(1);
+    expect(problems({ ALLOWED_ORIGINS: 'play.example.com' })).toEqual(['ALLOWED_ORIGINS: expected comma-separated origins like https://play.example.com, got "play.example.com"']);
+    expect(problems({ ADMIN_TOKEN: 'short' })).toEqual(['ADMIN_TOKEN: expected at least 16 characters without spaces, got "short"']);
   });
 
   test('gateway config - a bad value is named with what was expected and what was given', () => {
