@@ -54,6 +54,25 @@ describe('embedded - Kaetram close reasons', () => {
     }
   });
 
+  it('closes a socket that says nothing after [[0,null]] with timeout at HANDSHAKE_TIMEOUT_MS', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0', HANDSHAKE_TIMEOUT_MS: '400' });
+    const silent = await connect(service);
+    await silent.waitForId(0);
+    const handshaken = await connect(service);
+    await handshaken.waitForId(0);
+    handshaken.send([1, { gVer: 'alpha-2.5.1' }]);
+    await handshaken.waitForId(1);
+    const started = Date.now();
+    expect(await silent.waitClosed(3000)).toEqual({ code: 1010, reason: 'timeout' });
+    expect(await handshaken.waitClosed(3000)).toEqual({ code: 1010, reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    // A client that logs in in time is not touched by it.
+    const player = await connect(service, '127.0.0.9');
+    await player.joinAsGuest();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(player.closed).toBeUndefined();
+  });
+
   it('closes a client that never sends Ready with timeout', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '0', READY_TIMEOUT_MS: '300' });
     const client = await connect(service);

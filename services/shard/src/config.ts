@@ -15,6 +15,8 @@ export interface ShardConfig {
   maxPlayers: number;
   /** Time between Welcome and Ready before the client is closed with `timeout`. */
   readyTimeoutMs: number;
+  /** Connected to Welcome (handshake and login), else closed with `timeout`. */
+  handshakeTimeoutMs: number;
   /** Milliseconds a player takes to walk one tile (Kaetram's 250); sent in Welcome and enforced on steps. */
   movementSpeedMs: number;
   /** Game tick: queues are flushed to the gateways once per tick. */
@@ -33,6 +35,7 @@ export const SHARD_DEFAULTS = Object.freeze({
   maxPlayers: 1000,
   readyTimeoutMs: 7000,
   movementSpeedMs: 250,
+  handshakeTimeoutMs: 10000,
   tickMs: 50,
   gatewayTimeoutMs: 5000,
   heartbeatMs: 1000,
@@ -52,6 +55,7 @@ export function readShardConfig(reader: EnvReader): ShardConfig {
     gameVersion: reader.string('GAME_VERSION', d.gameVersion, VERSION, '1 to 64 printable ASCII characters without spaces'),
     maxPlayers: reader.int('MAX_PLAYERS', d.maxPlayers, { min: 1, max: 1_000_000 }),
     readyTimeoutMs: reader.int('READY_TIMEOUT_MS', d.readyTimeoutMs, { min: 1, max: 3_600_000 }),
+    handshakeTimeoutMs: reader.int('HANDSHAKE_TIMEOUT_MS', d.handshakeTimeoutMs, { min: 100, max: 3_600_000 }),
     movementSpeedMs: reader.int('MOVEMENT_SPEED_MS', d.movementSpeedMs, { min: 10, max: 10_000 }),
     tickMs: reader.int('TICK_MS', d.tickMs, { min: 1, max: 1000 }),
     gatewayTimeoutMs: reader.int('GATEWAY_TIMEOUT_MS', d.gatewayTimeoutMs, { min: 100, max: 3_600_000 }),

@@ -58,6 +58,7 @@ export class Shard {
       gameVersion: config.gameVersion,
       readyTimeoutMs: config.readyTimeoutMs,
       movementSpeedMs: config.movementSpeedMs,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
       shardId: this.id,
       publish: this.publishBatch,
       metrics,

@@ -1,4 +1,4 @@
-import { validatePacketData } from '@shardgate/protocol';
+import { CloseReasons, validatePacketData } from '@shardgate/protocol';
 import type { CloseReason, RegionGrid } from '@shardgate/protocol';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
@@ -22,6 +22,8 @@ export interface WorldOptions {
   serverId: number;
   gameVersion: string;
   readyTimeoutMs: number;
+  /** Connected to Welcome, else `timeout` (HANDSHAKE_TIMEOUT_MS; 10 s by default). */
+  handshakeTimeoutMs?: number;
   /** Milliseconds per tile for every player (MOVEMENT_SPEED_MS). */
   movementSpeedMs?: number;
   /** The shard's id on the bus, written into every ShardBatch. */
@@ -54,6 +56,9 @@ export class World implements ConnectionHost {
   private readonly readyTimeoutMs: number;
   readonly movementSpeedMs: number;
   private readonly readyDeadlines = new DeadlineQueue<Player>();
+  /** Connected to Welcome (handshake and login) must happen by then: silent sockets cost slots. */
+  private readonly loginDeadlines = new DeadlineQueue<Player>();
+  private readonly handshakeTimeoutMs: number;
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly rejected: Record<RejectReason, { inc(): void }>;
@@ -64,6 +69,7 @@ export class World implements ConnectionHost {
     this.serverId = options.serverId;
     this.gameVersion = options.gameVersion;
     this.readyTimeoutMs = options.readyTimeoutMs;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.movementSpeedMs = options.movementSpeedMs ?? DEFAULT_MOVEMENT_SPEED;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -86,6 +92,7 @@ export class World implements ConnectionHost {
   addPlayer(outbox: Outbox, ip: string): void {
     const player = new Player(this, outbox, ip);
     this.players.set(player.instance, player);
+    this.loginDeadlines.add(player, this.now() + this.handshakeTimeoutMs);
     player.connected();
   }
 
@@ -117,9 +124,14 @@ export class World implements ConnectionHost {
     }
   }
 
-  /** The game update of one tick: Ready deadlines. Cost proportional to what expired. */
+  /** The game update of one tick: login and Ready deadlines. Cost proportional to what expired. */
   tick(): void {
     const now = this.now();
+    for (const player of this.loginDeadlines.expire(now)) {
+      if (player.state !== 'connected' && player.state !== 'handshaken') continue;
+      this.logger.info({ instance: player.instance, ip: player.ip, state: player.state }, 'no login before the handshake deadline');
+      player.close(CloseReasons.Timeout);
+    }
     for (const player of this.readyDeadlines.expire(now)) {
       try {
         player.readyTimedOut();
