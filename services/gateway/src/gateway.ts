@@ -7,21 +7,18 @@ import {
   CloseReasons,
   EventKind,
   InstanceIds,
-  decodeUtf8,
   encodeEnvelope,
-  encodeFrame,
-  isCloseReason,
   messageEvent,
-  parseClientFrame,
   type CloseReason,
   type ControlMessage,
-  type ShardBatch,
   type Subjects,
 } from '@shardgate/protocol';
 import { TrustBoundary } from './trust-boundary';
 import type { GatewayConfig } from './config';
 import type { DrainOptions } from './distributed-config';
 import { Connection } from './connection';
+import { deliverBatch } from './batch-delivery';
+import { classifyFrame } from './inbound-frame';
 import { Main } from './main';
 import { assertNativeUws } from './native-uws';
 import { ShardLink } from './shard-link';
@@ -103,7 +100,7 @@ export class Gateway {
     this.main = new Main(this.registry, () => this.accepting);
     this.admission = new WorldAdmission(options.guard);
     this.link = new ShardLink(bus, subjects, this.id, {
-      batch: (batch) => this.deliver(batch),
+      batch: (batch) => deliverBatch(batch, this.socketHandler, options.metrics, options.logger),
       heartbeat: (heartbeat) => this.registry.update(heartbeat),
       gatewayHeartbeat: (heartbeat) => this.peers.set(heartbeat.gateway, { connections: heartbeat.connections, lastSeen: this.now() }),
       control: (message) => this.onControl(message),
@@ -289,26 +286,20 @@ export class Gateway {
     const { metrics, config } = this.options;
     metrics.messagesReceived.inc();
     metrics.bytesReceived.inc(message.byteLength);
-    if (!connection.admitFrame()) {
+    const verdict = classifyFrame(connection, message, isBinary, config.maxPayloadBytes);
+    if (verdict.kind === 'packet' && connection.shard !== undefined) {
+      connection.touch();
+      this.link.send(connection.shard, messageEvent(connection.instance, verdict.packet));
+    } else if (verdict.kind === 'ratelimit') {
       metrics.messagesDropped.inc({ reason: 'ratelimit' });
       this.options.logger.warn({ instance: connection.instance, ip: connection.ip }, 'message rate limit exceeded');
       connection.close(CloseReasons.RateLimit);
-      return;
-    }
-    if (isBinary) return this.drop(connection, 'malformed', 'binary');
-    if (message.byteLength > config.maxPayloadBytes) return this.drop(connection, 'toolarge', `${message.byteLength} bytes`);
-    // The client speaks only after [[0,null]], which comes after admission.
-    if (!connection.admitted || connection.shard === undefined) return this.drop(connection, 'early', 'before admission');
-    const text = decodeUtf8(message);
-    if (text === null) return this.drop(connection, 'malformed', 'utf8');
-    if (connection.isDuplicate(text)) {
+    } else if (verdict.kind === 'drop' && verdict.reason === 'duplicate') {
+      // Silently, as Kaetram intends: counted, never logged (a stuck key would flood the log).
       metrics.messagesDropped.inc({ reason: 'duplicate' });
-      return;
+    } else if (verdict.kind === 'drop') {
+      this.drop(connection, verdict.reason, verdict.detail, verdict.id);
     }
-    const parsed = parseClientFrame(text);
-    if (!parsed.ok) return this.drop(connection, 'malformed', parsed.reason, parsed.id);
-    connection.touch();
-    this.link.send(connection.shard, messageEvent(connection.instance, parsed.packet));
   }
 
   private drop(connection: Connection, reason: string, detail: string, id?: number): void {
@@ -332,36 +323,6 @@ export class Gateway {
       this.options.logger.error({ err: error, ip: connection.ip }, 'release failed');
     });
     if (connection.shard !== undefined) this.link.send(connection.shard, [EventKind.Close, connection.instance, reason]);
-  }
-
-  /** Applies one shard batch: each connection's frame, in queue order, then the closes. */
-  private deliver(batch: ShardBatch): void {
-    const { metrics } = this.options;
-    const packets = batch.packets;
-    for (const [instance, indices] of batch.frames) {
-      const connection = this.socketHandler.get(instance);
-      if (!connection || connection.closed || indices.length === 0) continue;
-      const parts: string[] = [];
-      for (const index of indices) {
-        const packet = packets[index];
-        if (packet !== undefined) parts.push(packet);
-      }
-      // Never send `[]` or a hole: the Kaetram client would crash on an empty frame.
-      if (parts.length === 0) continue;
-      const frame = encodeFrame(parts);
-      const result = connection.sendUTF8(frame);
-      if (result === 'closed') continue;
-      metrics.framesSent.inc();
-      metrics.bytesSent.inc(Buffer.byteLength(frame));
-      if (result === 'slow') {
-        metrics.slowReaderCloses.inc();
-        this.options.logger.warn({ instance, ip: connection.ip }, 'slow reader closed');
-        connection.close(CloseReasons.Lost);
-      }
-    }
-    for (const [instance, reason] of batch.closes) {
-      this.socketHandler.get(instance)?.close(isCloseReason(reason) ? reason : CloseReasons.Error);
-    }
   }
 
   /** Admin commands reach every gateway: a ban closes that IP's live connections, a kick one player. */
