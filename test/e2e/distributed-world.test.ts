@@ -8,7 +8,8 @@
 // limits of different tests never interfere.
 import { nodeIdOf } from '@shardgate/protocol';
 import { isChatOf, isDespawnOf, isMoveOf, isSpawnOf, type KaetramClient } from '../support/kaetram-client';
-import { Deployment, Players, SHARED_NATS_URL, SHARED_REDIS_URL, sleep, waitUntil, wasAdmitted } from '../support/deployment';
+import { Deployment, GATEWAY_BIN, Players, SHARD_BIN, SHARED_NATS_URL, SHARED_REDIS_URL, sleep, waitUntil, wasAdmitted } from '../support/deployment';
+import { ServiceProcess, httpRequest } from '../support/service';
 import { walkX } from '../support/walk';
 
 const STEP_MS = 25;
@@ -16,10 +17,11 @@ const MAX_PER_IP = 5;
 
 let main: Deployment;
 let slow: Deployment; // CONNECT_INTERVAL_MS=2000, for toofast across gateways
+let small: Deployment; // shards of MAX_PLAYERS=1, for routing around full shards
 const players = new Players();
 
 beforeAll(async () => {
-  [main, slow] = await Promise.all([
+  [main, slow, small] = await Promise.all([
     Deployment.start({
       label: 'world',
       redisUrl: SHARED_REDIS_URL,
@@ -37,6 +39,15 @@ beforeAll(async () => {
       shards: 1,
       gatewayEnv: { CONNECT_INTERVAL_MS: '2000' },
     }),
+    Deployment.start({
+      label: 'world-small',
+      redisUrl: SHARED_REDIS_URL,
+      natsUrl: SHARED_NATS_URL,
+      gateways: 1,
+      shards: 2,
+      gatewayEnv: { CONNECT_INTERVAL_MS: '0' },
+      shardEnv: { MAX_PLAYERS: '1' },
+    }),
   ]);
 }, 30000);
 
@@ -46,11 +57,43 @@ afterEach(() => {
 
 afterAll(async () => {
   players.closeAll();
-  const unexpected = [...(main?.unexpectedExits() ?? []), ...(slow?.unexpectedExits() ?? [])];
-  await Promise.all([main?.stop(), slow?.stop()]);
+  const all = [main, slow, small].filter(Boolean);
+  const unexpected = all.flatMap((d) => d.unexpectedExits());
+  await Promise.all(all.map((d) => d.stop()));
   expect(unexpected).toEqual([]);
-  expect([...(main?.stray() ?? []), ...(slow?.stray() ?? [])]).toEqual([]);
+  expect(all.flatMap((d) => d.stray())).toEqual([]);
 }, 20000);
+
+describe('distributed - starting the services', () => {
+  it('refuses bad values: exit 1 with one fatal JSON line naming every variable at fault', async () => {
+    const [gateway, shard] = await Promise.all([
+      ServiceProcess.start(GATEWAY_BIN, { NATS_URL: '', REDIS_URL: 'http://127.0.0.1:6379', REDIS_FAILURE_MODE: 'maybe', GUARD_LEASE_MS: 'soon' }, { waitReady: false }),
+      ServiceProcess.start(SHARD_BIN, { NATS_URL: SHARED_NATS_URL, SHARD_ID: '0', MAX_PLAYERS: 'many' }, { waitReady: false }),
+    ]);
+    expect((await gateway.waitExit()).code).toBe(1);
+    expect((await shard.waitExit()).code).toBe(1);
+    const gatewayFatal = gateway.logs.filter((l) => l.level === 'fatal');
+    expect(gatewayFatal).toHaveLength(1);
+    for (const name of ['NATS_URL', 'REDIS_URL', 'REDIS_FAILURE_MODE', 'GUARD_LEASE_MS']) expect(gatewayFatal[0].msg).toContain(name);
+    const shardFatal = shard.logs.filter((l) => l.level === 'fatal');
+    expect(shardFatal).toHaveLength(1);
+    expect(shardFatal[0].msg).toMatch(/SHARD_ID|SERVER_ID/);
+    expect(shardFatal[0].msg).toContain('MAX_PLAYERS');
+    expect([...gateway.stray, ...shard.stray]).toEqual([]);
+  });
+
+  it('serves /healthz, /readyz and /metrics on every process', async () => {
+    for (const service of [...main.gateways, ...main.shards]) {
+      expect((await httpRequest(`http://127.0.0.1:${service.adminPort}/healthz`)).status).toBe(200);
+      expect(await service.readyz()).toBe(200);
+    }
+    for (const gateway of main.gateways) {
+      const text = await gateway.metrics();
+      expect(text).toMatch(/^shardgate_gateway_connections(\{[^}]*\})? \d+/m);
+      expect(text).toContain('shardgate_gateway_connections_accepted_total');
+    }
+  });
+});
 
 describe('distributed - routing', () => {
   it('sends ?world=<id> to that shard on either gateway (handshake serverId), with deployment-unique instance ids', async () => {
@@ -74,6 +117,25 @@ describe('distributed - routing', () => {
     expect(nodeOf(0).size).toBe(1);
     expect(nodeOf(1).size).toBe(1);
     expect([...nodeOf(0)][0]).not.toBe([...nodeOf(1)][0]);
+  });
+
+  it('keeps deployments apart on one NATS by BUS_PREFIX: a world only another deployment has is not routed to', async () => {
+    // `slow` has only shard 1; `main`, on the same NATS and Redis, has a shard 2.
+    const joined = await players.join(slow.gateways[0], { world: 2, localAddress: '127.0.9.5' });
+    expect(joined.serverId).toBe(1);
+  });
+
+  it('sends a player asking for a full shard to one with room, and refuses with worldfull when none has room', async () => {
+    const [gateway] = small.gateways;
+    const first = await players.join(gateway, { world: 1, localAddress: '127.0.7.10' });
+    expect(first.serverId).toBe(1);
+    const second = await players.join(gateway, { world: 1, localAddress: '127.0.7.10' });
+    expect(second.serverId).toBe(2);
+    const third = await players.connect(gateway, { world: 1, localAddress: '127.0.7.10' });
+    expect(await third.waitClosed()).toEqual({ code: 1010, reason: 'worldfull' });
+    expect(wasAdmitted(third)).toBe(false);
+    expect(first.client.closed).toBeUndefined();
+    expect(second.client.closed).toBeUndefined();
   });
 
   it('without ?world sends players to the least loaded shard: both shards get some', async () => {

@@ -56,6 +56,8 @@ export async function waitUntil<T>(what: string, check: () => T | Promise<T>, ti
 }
 
 export interface Member {
+  /** Position in the order the processes were asked for (they become ready in any order). */
+  readonly order: number;
   readonly role: 'gateway' | 'shard';
   readonly name: string;
   readonly env: Env;
@@ -88,12 +90,17 @@ export class Deployment {
   readonly label: string;
   private readonly killed = new Set<ServiceProcess>();
   private gatewayCount = 0;
+  private order = 0;
 
   private constructor(private readonly options: DeploymentOptions) {
     this.label = `${options.label ?? 'deployment'}-${this.busPrefix}`;
   }
 
-  /** Starts every shard and gateway in parallel and waits until each is ready and routing has settled. */
+  /**
+   * Starts every shard and gateway in parallel and waits until each is ready and routing has
+   * settled. `shards[i]` has SHARD_ID i + 1 and `gateways[i]` the i-th gateway env, whatever
+   * order they become ready in.
+   */
   static async start(options: DeploymentOptions): Promise<Deployment> {
     const deployment = new Deployment(options);
     const shardEnvs = typeof options.shards === 'number' || options.shards === undefined ? Array.from({ length: options.shards ?? 2 }, () => ({})) : options.shards;
@@ -144,11 +151,13 @@ export class Deployment {
   }
 
   private async add(role: 'gateway' | 'shard', name: string, entry: string, env: Env, settle: boolean, waitReady: boolean): Promise<ServiceProcess> {
+    const order = this.order++;
     const service = await ServiceProcess.start(entry, env, { waitReady, timeoutMs: this.options.startTimeoutMs ?? 15000 }).catch((error: Error) => {
       throw new Error(`${this.label} ${name} did not start: ${error.message}`);
     });
     live.add(service);
-    this.members.push({ role, name, env, service });
+    this.members.push({ order, role, name, env, service });
+    this.members.sort((a, b) => a.order - b.order);
     if (settle) await this.settle();
     return service;
   }
