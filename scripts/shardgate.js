@@ -62,6 +62,12 @@ function build() {
     say('TypeScript build failed');
     process.exit(code);
   }
+  // The browser client (services/webclient/dist/public/): type check of its DOM code, esbuild bundle.
+  const client = run(process.execPath, [path.join('services', 'webclient', 'build.js')]);
+  if (client !== 0) {
+    say('web client build failed');
+    process.exit(client);
+  }
 }
 
 const commands = {

@@ -7,17 +7,25 @@ import { createLogger, type LogDestination, type Logger } from '@shardgate/logge
 import { createGatewayMetrics, createRegistry, createShardMetrics } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { Shard, readShardConfig, type ShardConfig } from '@shardgate/shard';
+import { loadWebClient, readWebClientConfig, type WebClientConfig } from '@shardgate/webclient';
 
 export interface EmbeddedConfig {
   gateway: GatewayConfig;
   shard: ShardConfig;
   process: ReturnType<typeof readProcessConfig>;
+  /** SERVE_CLIENT (default true here): the web client on a plain GET of the players' port. */
+  webClient: WebClientConfig;
 }
 
 /** Reads and validates every variable of the embedded mode; throws one ConfigError naming all bad ones. */
 export function readEmbeddedConfig(env: Env): EmbeddedConfig {
   const reader = new EnvReader(env);
-  const config = { process: readProcessConfig(reader), gateway: readGatewayConfig(reader), shard: readShardConfig(reader) };
+  const config = {
+    process: readProcessConfig(reader),
+    gateway: readGatewayConfig(reader),
+    shard: readShardConfig(reader),
+    webClient: readWebClientConfig(reader, { serveClient: true }),
+  };
   reader.done();
   return config;
 }
@@ -52,7 +60,16 @@ export async function startEmbedded(config: EmbeddedConfig, destination?: LogDes
   const shard = new Shard({ config: config.shard, bus, subjects, logger: logger.child({ part: 'shard' }), metrics: createShardMetrics(registry) });
   const gatewayMetrics = createGatewayMetrics(registry);
   gatewayMetrics.redisConnected.set(1); // no Redis in this mode: the in-memory guard is always there
-  const gateway = new Gateway({ config: config.gateway, bus, guard, subjects, logger: logger.child({ part: 'gateway' }), metrics: gatewayMetrics });
+  let staticFiles: ReturnType<typeof loadWebClient> | undefined;
+  if (config.webClient?.serveClient) {
+    try {
+      // The page carries the shard's GAME_VERSION, so its handshake is accepted.
+      staticFiles = loadWebClient({ gameVersion: config.shard.gameVersion });
+    } catch (error) {
+      logger.warn({ err: error }, 'web client not served');
+    }
+  }
+  const gateway = new Gateway({ config: config.gateway, bus, guard, subjects, logger: logger.child({ part: 'gateway' }), metrics: gatewayMetrics, staticFiles });
   const ready = () => gateway.ready && shard.ready;
   const admin = new AdminServer({
     host: config.process.adminHost,
@@ -66,7 +83,7 @@ export async function startEmbedded(config: EmbeddedConfig, destination?: LogDes
   const port = await gateway.start();
   await shard.start();
   const adminPort = await admin.listen();
-  logger.info({ port, adminPort, serverId: config.shard.serverId }, 'shardgate started (embedded mode)');
+  logger.info({ port, adminPort, serverId: config.shard.serverId, webClient: staticFiles !== undefined }, 'shardgate started (embedded mode)');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -10,11 +10,12 @@ import { createLogger } from '@shardgate/logger';
 import { createGatewayMetrics, createRegistry } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { runService } from '@shardgate/runner';
+import { loadWebClient, readWebClientConfig } from '@shardgate/webclient';
 import { readGatewayConfig } from './config';
 import { readDistributedGatewayConfig } from './distributed-config';
 import { adminApi } from './admin-api';
 import { Gateway } from './gateway';
-import { allocateNodeId } from './node-id';
+import { allocateGatewayId } from './node-id';
 
 // `npm run start:gateway`: one gateway of a distributed deployment (Redis + NATS).
 runService('gateway', async () => {
@@ -22,7 +23,11 @@ runService('gateway', async () => {
   const processConfig = readProcessConfig(reader);
   const gatewayConfig = readGatewayConfig(reader);
   const distributed = readDistributedGatewayConfig(reader, process.env);
+  // SERVE_CLIENT=true: the web client on a plain GET of the players' port, carrying GAME_VERSION.
+  const webClient = readWebClientConfig(reader, { serveClient: false, readGameVersion: true });
   reader.done();
+  // Asked for explicitly, so a missing bundle stops the start (WebClientNotBuiltError says how to build it).
+  const staticFiles = webClient.serveClient ? loadWebClient({ gameVersion: webClient.gameVersion }) : undefined;
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'gateway' });
   let metrics: ReturnType<typeof createGatewayMetrics> | undefined;
@@ -48,22 +53,22 @@ runService('gateway', async () => {
   });
   await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis not reachable at start; admission follows REDIS_FAILURE_MODE'));
 
+  const bus = await NatsBus.connect({
+    servers: distributed.natsUrl.split(',').map((s) => s.trim()),
+    name: 'shardgate-gateway',
+    onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+  });
+  const subjects = createSubjects(processConfig.busPrefix);
   if (!distributed.gatewayIdGiven) {
-    const { id, allocated } = await allocateNodeId(redis, `${distributed.redisPrefix}gateway-ids`);
+    const { id, from } = await allocateGatewayId({ redis, counterKey: `${distributed.redisPrefix}gateway-ids`, bus, subjects, heartbeatMs: gatewayConfig.heartbeatMs });
     gatewayConfig.gatewayId = id;
-    if (!allocated) logger.warn({ gateway: id }, 'GATEWAY_ID unset and Redis away: using a random id');
+    logger.info({ gateway: id, from }, 'GATEWAY_ID unset: took an id no live gateway uses');
   }
   const node = String(gatewayConfig.gatewayId);
   logger = createLogger({ level: processConfig.logLevel, service: 'gateway', node });
   const registry = createRegistry('gateway', node);
   metrics = createGatewayMetrics(registry);
   metrics.redisConnected.set(redis.status === 'ready' ? 1 : 0);
-
-  const bus = await NatsBus.connect({
-    servers: distributed.natsUrl.split(',').map((s) => s.trim()),
-    name: `shardgate-gateway-${node}`,
-    onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
-  });
   bus.onStatus((status) => logger.info({ status }, 'bus status'));
 
   const guard = new RedisGuard({
@@ -81,8 +86,7 @@ runService('gateway', async () => {
   });
   guard.start();
 
-  const subjects = createSubjects(processConfig.busPrefix);
-  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics });
+  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics, staticFiles });
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,
@@ -92,7 +96,7 @@ runService('gateway', async () => {
   });
   await gateway.start();
   await admin.listen();
-  logger.info({ port: gateway.port, adminPort: processConfig.adminPort, gateway: node }, 'gateway started (distributed mode)');
+  logger.info({ port: gateway.port, adminPort: processConfig.adminPort, gateway: node, webClient: webClient.serveClient }, 'gateway started (distributed mode)');
 
   return {
     logger,

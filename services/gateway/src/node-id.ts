@@ -1,18 +1,53 @@
 import type Redis from 'ioredis';
-import { MAX_NODE_ID } from '@shardgate/protocol';
+import type { Bus } from '@shardgate/bus';
+import { MAX_NODE_ID, decodeGatewayHeartbeat, type Subjects } from '@shardgate/protocol';
+
+export interface NodeIdSources {
+  redis: Redis;
+  /** Redis counter key handing out readable, increasing ids. */
+  counterKey: string;
+  bus: Bus;
+  subjects: Subjects;
+  heartbeatMs: number;
+  random?: () => number;
+}
 
 /**
- * A node id (1..99999) unique in the deployment, from a Redis counter, for processes started
- * without an explicit id. It wraps after 99999 allocations; by then the early nodes are long
- * gone (instance ids also carry the boot time, so reuse does not collide).
+ * A gateway id (1..99999) for a gateway started without GATEWAY_ID. The id names the
+ * gateway's bus inbox and is the node part of its instance ids, so two live gateways must
+ * never share one. A Redis counter alone is not enough: Redis may have lost its data (no
+ * persistence, a restart) and start again at 1 while gateway 1 still runs. So first listen
+ * to the gateway heartbeats for one and a half periods, and skip every id heard alive.
  */
-export async function allocateNodeId(redis: Redis, key: string): Promise<{ id: number; allocated: boolean }> {
-  try {
-    const n = await redis.incr(key);
-    return { id: ((n - 1) % MAX_NODE_ID) + 1, allocated: true };
-  } catch {
-    // Redis away at start: a random id keeps the service up; collisions are unlikely, and
-    // the instance ids' boot-time sequence keeps them apart even then.
-    return { id: 1 + Math.floor(Math.random() * MAX_NODE_ID), allocated: false };
+export async function allocateGatewayId(sources: NodeIdSources): Promise<{ id: number; from: 'redis' | 'random' }> {
+  const alive = await liveGatewayIds(sources.bus, sources.subjects, sources.heartbeatMs);
+  const random = sources.random ?? Math.random;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    let id: number;
+    let from: 'redis' | 'random';
+    try {
+      id = ((await sources.redis.incr(sources.counterKey)) - 1) % MAX_NODE_ID + 1;
+      from = 'redis';
+    } catch {
+      // Redis away at start: a random id keeps the service up.
+      id = 1 + Math.floor(random() * MAX_NODE_ID);
+      from = 'random';
+    }
+    if (!alive.has(id)) return { id, from };
   }
+  throw new Error('no free gateway id: 1000 candidates were all in use');
+}
+
+async function liveGatewayIds(bus: Bus, subjects: Subjects, heartbeatMs: number): Promise<Set<number>> {
+  const alive = new Set<number>();
+  const subscription = bus.subscribe(subjects.gatewayHeartbeat, (payload) => {
+    try {
+      alive.add(Number(decodeGatewayHeartbeat(payload).gateway));
+    } catch {
+      // unreadable: claims nothing
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, Math.ceil(heartbeatMs * 1.5)));
+  subscription.unsubscribe();
+  return alive;
 }
