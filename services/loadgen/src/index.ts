@@ -1,0 +1,16 @@
+export { Swarm } from './swarm';
+export type { SwarmOptions, SwarmResult, StageResult, StormResult, IdleResult, Stage, Spread, Mode, ScrapeDelta } from './swarm';
+export { Bot, Counters } from './bot';
+export type { Protocol } from './bot';
+export { transport, parseTarget } from './transport';
+export type { Connect, Connection, ConnectionHandlers, Target, TransportName } from './transport';
+export { FrameDecoder, Opcode, encodeFrame, decodeAll, applyMask, headerLength, handshakeRequest, acceptFor, checkHandshakeResponse } from './ws-codec';
+export { Histogram, percentile, nearestRank, round } from './stats';
+export type { HistogramJson, LatencySummary } from './stats';
+export { parseMetrics, bucketsOf, bucketDelta, histogramQuantile, fractionAtOrBelow, sumOf, fetchText } from './prom';
+export type { Bucket, Sample } from './prom';
+export { cpuSeconds, rssKiB, parseStat, parsePids, snapshot, cpuBetween } from './procstat';
+export { SourceList, SourcePool, ipOf } from './sources';
+export { histogramSvg, lineChartSvg, escapeXml, niceTicks } from './svg';
+export { writeReport } from './report';
+export { countPackets } from './frames';
