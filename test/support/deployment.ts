@@ -122,9 +122,16 @@ export class Deployment {
     return Number(this.options.env?.HEARTBEAT_MS ?? TEST_HEARTBEAT_MS);
   }
 
-  /** Gives every gateway time to hear every shard's heartbeat (readiness needs only one). */
-  settle(): Promise<void> {
-    return sleep(2 * this.heartbeatMs + 150);
+  /** Waits until every gateway has heard every shard's heartbeat (readiness needs only one). */
+  async settle(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const shards = this.members.filter((m) => m.role === 'shard' && !m.service.exit).length;
+    for (;;) {
+      const known = await Promise.all(this.gateways.filter((g) => !g.exit).map((g) => g.metric('shardgate_gateway_shards_known').catch(() => -1)));
+      if (known.every((n) => n >= shards)) return;
+      if (Date.now() > deadline) throw new Error(`${this.label}: gateways know ${JSON.stringify(known)} shards of ${shards} after ${timeoutMs} ms`);
+      await sleep(50);
+    }
   }
 
   private baseEnv(): Env {

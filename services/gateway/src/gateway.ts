@@ -101,7 +101,10 @@ export class Gateway {
     this.admission = new WorldAdmission(options.guard);
     this.link = new ShardLink(bus, subjects, this.id, {
       batch: (batch) => deliverBatch(batch, this.socketHandler, options.metrics, options.logger),
-      heartbeat: (heartbeat) => this.registry.update(heartbeat),
+      heartbeat: (heartbeat) => {
+        this.registry.update(heartbeat);
+        metrics.shardsKnown.set(this.registry.size);
+      },
       gatewayHeartbeat: (heartbeat) => this.peers.set(heartbeat.gateway, { connections: heartbeat.connections, lastSeen: this.now() }),
       control: (message) => this.onControl(message),
       invalid: (what, error) => options.logger.error({ err: error, what }, 'undecodable bus message dropped'),
@@ -361,6 +364,7 @@ export class Gateway {
     // Cut off from the bus, every shard looks silent; judge none until it is back.
     if (this.options.bus.status !== 'connected') return;
     const lost = this.registry.sweep();
+    this.options.metrics.shardsKnown.set(this.registry.size);
     if (lost.length === 0) return;
     const gone = new Set(lost);
     this.options.logger.error({ shards: lost }, 'shard heartbeat lost: closing its players');
