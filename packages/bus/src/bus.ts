@@ -60,3 +60,17 @@ export interface Bus {
   /** Stops delivery at once (no handler runs after this call) and releases the connection. */
   close(): Promise<void>;
 }
+
+/**
+ * Every payload published on `subject` during the next `durationMs` (for example the
+ * heartbeats of everyone alive, before picking an id none of them uses).
+ */
+export async function collectFor(bus: Bus, subject: string, durationMs: number): Promise<Uint8Array[]> {
+  const payloads: Uint8Array[] = [];
+  const subscription = bus.subscribe(subject, (payload) => {
+    payloads.push(payload);
+  });
+  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  subscription.unsubscribe();
+  return payloads;
+}

@@ -1,5 +1,6 @@
 // The package's whole public API, named one by one (no `export *`).
 export type { Bus, BusErrorListener, BusHandler, BusStatus, Subscription } from './bus';
+export { collectFor } from './bus';
 export {
   BusBufferFullError,
   BusClosedError,

@@ -10,6 +10,7 @@ import {
   BusPayloadError,
   type BusStatus,
   BusSubjectError,
+  collectFor,
 } from '../src/index';
 import { readU32, sleep, u32, waitFor } from './wait';
 
@@ -76,6 +77,23 @@ export function describeBusContract(name: string, factory: BusFactory): void {
       await bus.flush();
       await waitFor(() => seen.length === 10_000, '10 000 messages', 15_000);
       expect(seen.findIndex((v, i) => v !== i)).toBe(-1);
+    });
+
+    it('collectFor - gathers what is published on a subject during the window, and stops listening after', async () => {
+      const bus = await open();
+      const s = subject();
+      const collecting = collectFor(bus, s, 300);
+      await sleep(50);
+      bus.publish(s, u32(1));
+      bus.publish(s, u32(2));
+      await bus.flush();
+      const got = (await collecting).map(readU32);
+      expect(got).toEqual([1, 2]);
+      // After the window nothing is held for the subject: a later publish reaches nobody's list.
+      bus.publish(s, u32(3));
+      await bus.flush();
+      await sleep(20);
+      expect(got).toEqual([1, 2]);
     });
 
     it('fan-out - two subscribers on one subject each receive every message', async () => {

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { Bus } from '@shardgate/bus';
+import { collectFor, type Bus } from '@shardgate/bus';
 import { MAX_NODE_ID, decodeGatewayHeartbeat, type Subjects } from '@shardgate/protocol';
 
 export interface NodeIdSources {
@@ -40,14 +40,12 @@ export async function allocateGatewayId(sources: NodeIdSources): Promise<{ id: n
 
 async function liveGatewayIds(bus: Bus, subjects: Subjects, heartbeatMs: number): Promise<Set<number>> {
   const alive = new Set<number>();
-  const subscription = bus.subscribe(subjects.gatewayHeartbeat, (payload) => {
+  for (const payload of await collectFor(bus, subjects.gatewayHeartbeat, Math.ceil(heartbeatMs * 1.5))) {
     try {
       alive.add(Number(decodeGatewayHeartbeat(payload).gateway));
     } catch {
       // unreadable: claims nothing
     }
-  });
-  await new Promise((resolve) => setTimeout(resolve, Math.ceil(heartbeatMs * 1.5)));
-  subscription.unsubscribe();
+  }
   return alive;
 }

@@ -1,4 +1,4 @@
-import type { Bus } from '@shardgate/bus';
+import { collectFor, type Bus } from '@shardgate/bus';
 import { MAX_NODE_ID, decodeShardHeartbeat, type Subjects } from '@shardgate/protocol';
 
 /**
@@ -8,15 +8,13 @@ import { MAX_NODE_ID, decodeShardHeartbeat, type Subjects } from '@shardgate/pro
  */
 export async function chooseShardId(bus: Bus, subjects: Subjects, heartbeatMs: number, random: () => number = Math.random): Promise<number> {
   const taken = new Set<number>();
-  const subscription = bus.subscribe(subjects.shardHeartbeat, (payload) => {
+  for (const payload of await collectFor(bus, subjects.shardHeartbeat, Math.ceil(heartbeatMs * 1.5))) {
     try {
       taken.add(Number(decodeShardHeartbeat(payload).shard));
     } catch {
       // not a heartbeat we can read: it cannot claim an id either
     }
-  });
-  await new Promise((resolve) => setTimeout(resolve, Math.ceil(heartbeatMs * 1.5)));
-  subscription.unsubscribe();
+  }
   for (;;) {
     const id = 1 + Math.floor(random() * MAX_NODE_ID);
     if (!taken.has(id)) return id;
