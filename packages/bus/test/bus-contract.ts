@@ -79,7 +79,7 @@ export function describeBusContract(name: string, factory: BusFactory): void {
       expect(seen.findIndex((v, i) => v !== i)).toBe(-1);
     });
 
-    it('collectFor - gathers what is published on a subject during the window, and stops listening after', async () => {
+    it('collectFor - gathers what is published on a subject during the window, before it resolves', async () => {
       const bus = await open();
       const s = subject();
       const collecting = collectFor(bus, s, 300);
@@ -88,11 +88,6 @@ export function describeBusContract(name: string, factory: BusFactory): void {
       bus.publish(s, u32(2));
       await bus.flush();
       const got = (await collecting).map(readU32);
-      expect(got).toEqual([1, 2]);
-      // After the window nothing is held for the subject: a later publish reaches nobody's list.
-      bus.publish(s, u32(3));
-      await bus.flush();
-      await sleep(20);
       expect(got).toEqual([1, 2]);
     });
 
