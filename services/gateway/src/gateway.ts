@@ -13,6 +13,7 @@ import {
   type ControlMessage,
   type Subjects,
 } from '@shardgate/protocol';
+import { LogSampler } from './log-sampler';
 import { TrustBoundary } from './trust-boundary';
 import type { GatewayConfig } from './config';
 import type { DrainOptions } from './distributed-config';
@@ -60,6 +61,9 @@ function transportCloseReason(code: number, message: string): string {
   return 'client';
 }
 
+/** Room above MAX_BACKPRESSURE_BYTES for the frame that crosses it and the close frame after it. */
+const BACKPRESSURE_HEADROOM_BYTES = 512 * 1024;
+
 /** Bad frames per connection that get a log line; all of them are counted. */
 const LOGGED_BAD_FRAMES = 5;
 /** uWS cuts a frame this many times over MAX_PAYLOAD_BYTES (close 1009); below it we drop and count. */
@@ -78,6 +82,8 @@ export class Gateway {
   private readonly link: ShardLink;
   private readonly ids: InstanceIds;
   private readonly trust: TrustBoundary;
+  /** Refusals are counted in full; their log lines are sampled per reason. */
+  private readonly refusalLogs: LogSampler;
   private readonly id: string;
   private readonly now: () => number;
   private listenSocket: uWS.us_listen_socket | undefined;
@@ -95,6 +101,7 @@ export class Gateway {
     this.id = String(config.gatewayId);
     this.ids = new InstanceIds(config.gatewayId);
     this.trust = new TrustBoundary(config.trustedProxies, config.allowedOrigins);
+    this.refusalLogs = new LogSampler(20, 1000, this.now);
     this.socketHandler = new SocketHandler(this.now);
     this.registry = new ShardRegistry(config.shardTimeoutMs, this.now);
     this.main = new Main(this.registry, () => this.accepting);
@@ -133,7 +140,9 @@ export class Gateway {
     const behavior: uWS.WebSocketBehavior<SocketData> = {
       compression: uWS.DISABLED,
       maxPayloadLength: config.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
-      maxBackpressure: config.maxBackpressureBytes,
+      // Headroom over our own bound: uWS drops whatever would exceed its limit, the close
+      // frame included, so with equal limits a slow reader never learned it was closed.
+      maxBackpressure: config.maxBackpressureBytes + BACKPRESSURE_HEADROOM_BYTES,
       closeOnBackpressureLimit: 0,
       idleTimeout: config.idleTimeoutSeconds,
       sendPingsAutomatically: true,
@@ -279,7 +288,13 @@ export class Gateway {
 
   private refuse(connection: Connection, reason: CloseReason): void {
     this.options.metrics.refused.inc({ reason });
-    this.options.logger.info({ instance: connection.instance, ip: connection.ip, reason }, 'connection refused');
+    const { log, suppressed } = this.refusalLogs.take(reason);
+    if (log) {
+      this.options.logger.info(
+        suppressed > 0 ? { instance: connection.instance, ip: connection.ip, reason, suppressed } : { instance: connection.instance, ip: connection.ip, reason },
+        'connection refused',
+      );
+    }
     connection.close(reason);
   }
 
