@@ -58,6 +58,11 @@ function chatter(bots: Joined[], everyMs = 250): { stop(): void } {
 
 const chatFromAfter = (from: number, instance: string) => (client: KaetramClient) => client.waitFor(isChatOf(instance), 10000, from);
 
+/** The figures docs/reliability.md quotes: one JSON line each in the test output. */
+function figure(scenario: string, values: Record<string, unknown>): void {
+  process.stdout.write(`chaos figure ${JSON.stringify({ scenario, ...values })}\n`);
+}
+
 function expectNoUnexpectedExit(deployment: Deployment): void {
   expect(deployment.unexpectedExits()).toEqual([]);
 }
@@ -99,6 +104,7 @@ describe('distributed faults - a gateway killed with kill -9', () => {
       return Date.now() - killedAt;
     })();
     const [despawnMs, releaseMs] = await Promise.all([despawned, released]);
+    figure('gateway kill -9', { despawnMs, releaseMs });
     expect(despawnMs).toBeLessThanOrEqual(10000);
     expect(releaseMs).toBeLessThanOrEqual(LEASE_MS + 2000);
     // Until released, the refusals were toomany, nothing else.
@@ -136,6 +142,7 @@ describe('distributed faults - a shard killed with kill -9', () => {
     const closes = await Promise.all(onDoomed.map((p) => p.client.waitClosed(Math.max(0, killedAt + SHARD_TIMEOUT_MS + 2000 - Date.now()))));
     for (const closed of closes) expect(closed).toEqual({ code: 1010, reason: 'error' });
     const after = onDoomed.map((p) => p.client.closedAt! - killedAt);
+    figure('shard kill -9', { closedAfterMs: [Math.min(...after), Math.max(...after)] });
     expect(Math.max(...after)).toBeLessThanOrEqual(SHARD_TIMEOUT_MS + 2000);
     // At once, not one by one: on each gateway its 3 players within 250 ms of each other.
     for (const group of [after.slice(0, 3), after.slice(3)]) expect(Math.max(...group) - Math.min(...group)).toBeLessThanOrEqual(250);
@@ -268,6 +275,7 @@ describe('distributed faults - Redis restarted under traffic', () => {
         300,
       );
       const restoredMs = Date.now() - back;
+      figure('redis restart', { restoredMs });
       expect(restoredMs).toBeLessThanOrEqual(10000);
 
       // Traffic carried on: every bot still connected and hearing the others.
@@ -356,6 +364,7 @@ describe('distributed faults - NATS restarted under traffic', () => {
         200,
       );
       expect(Date.now() - back).toBeLessThanOrEqual(15000);
+      figure('nats restart', { newPlayersHearEachOtherMs: Date.now() - back });
 
       // Players from before the outage were either kept (and still play: they hear their own
       // chat) or closed with a Kaetram reason; none is left connected but deaf.
@@ -427,6 +436,7 @@ describe('distributed faults - SIGTERM', () => {
 
     expect((await draining.waitExit(Math.max(0, signalledAt + 5000 + 1000 - Date.now()))).code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThanOrEqual(6000);
+    figure('gateway SIGTERM', { exitedAfterMs: Date.now() - signalledAt });
     // The shard despawned them for the player on the other gateway, which stays.
     for (const p of six) await watcher.client.waitFor(isDespawnOf(p.instance), 5000);
     expect(watcher.client.closed).toBeUndefined();
