@@ -24,6 +24,9 @@ export class Counters {
   chatSent = 0;
   chatRecv = 0;
   chatLost = 0;
+  /** Lines sent inside the measurement window, and how many of those came back. */
+  windowSent = 0;
+  windowRecv = 0;
   steps = 0;
   teleports = 0;
   closeReasons = new Map<string, number>();
@@ -42,6 +45,9 @@ export interface BotHost {
   onOpened(bot: Bot): void;
   /** One of this bot's chat lines came back (closed loop sends the next one at once). */
   onChatBack(bot: Bot): void;
+  /** The current measurement window (performance.now()): lines sent inside it are followed to the end. */
+  readonly windowStart: number;
+  readonly windowEnd: number;
   /** Stop after the Kaetram handshake (idle connections). */
   readonly stopAtHandshake: boolean;
 }
@@ -300,6 +306,7 @@ export class Bot {
     this.seq += 1;
     this.outstanding.set(this.seq, now);
     this.host.counters.chatSent += 1;
+    if (now >= this.host.windowStart && now < this.host.windowEnd) this.host.counters.windowSent += 1;
     this.send(P.Chat, [`gg zq${this.id}_${this.seq}`]);
   }
 
@@ -330,6 +337,7 @@ export class Bot {
       this.outstanding.delete(value);
       found = true;
       this.host.counters.chatRecv += 1;
+      if (sentAt >= this.host.windowStart && sentAt < this.host.windowEnd) this.host.counters.windowRecv += 1;
       this.host.rtt(performance.now() - sentAt);
     }
   }

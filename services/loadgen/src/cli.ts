@@ -28,6 +28,7 @@ Load
   --map-size N           map side in tiles, for walks and spreads             (480)
   --spread K             none | uniform | lattice:SPACING                     (none)
   --spread-via V         admin (POST /admin/teleport) | socketio (peer event) (admin)
+  --spread-rate N        spread teleports per second, at most                 (200)
   --admin-url URL --admin-token T   the gateway admin API for --spread
 Connections
   --sources SPEC         local addresses: a-b, a/bits, a; comma-separated     (127.0.0.2-127.0.0.50)
@@ -101,6 +102,7 @@ export function optionsFrom(argv: string[]): SwarmOptions & { out?: string } {
     mapSize: num(a, 'map-size', 480),
     margin: num(a, 'margin', 2),
     spread: parseSpread(a.spread ?? 'none'),
+    spreadRate: num(a, 'spread-rate', 200),
     spreadVia: oneOf(a['spread-via'] ?? 'admin', ['admin', 'socketio'] as const, 'spread-via'),
     adminUrl: a['admin-url'],
     adminToken: a['admin-token'] ?? process.env.LOADGEN_ADMIN_TOKEN,

@@ -34,6 +34,8 @@ export interface SwarmOptions {
   mapSize: number;
   margin: number;
   spread: Spread;
+  /** Spread teleports per second, at most. */
+  spreadRate: number;
   /** How a spread is done: the gateway's admin API teleport, or the peer's teleport event. */
   spreadVia: 'admin' | 'socketio';
   adminUrl?: string;
@@ -147,6 +149,9 @@ export interface SwarmResult {
   connectFailures: number;
 }
 
+/** A chat line sent in a window and not heard back this long after the window is counted lost. */
+const LOST_GRACE_MS = 1000;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A tiny deterministic PRNG (mulberry32) so a run's walks can be repeated. */
@@ -166,6 +171,9 @@ export class Swarm implements BotHost {
   readonly protocol: Protocol;
   readonly gameVersion: string;
   readonly stopAtHandshake: boolean;
+  windowStart = Infinity;
+  private acting = false;
+  windowEnd = Infinity;
   private readonly bots: Bot[] = [];
   private readonly active: Bot[] = [];
   private readonly targets: Target[];
@@ -185,6 +193,8 @@ export class Swarm implements BotHost {
   private stopping = false;
   private adminQueue: Array<{ bot: Bot; x: number; y: number; tries: number }> = [];
   private adminInFlight = 0;
+  private spreadBudget = 0;
+  private spreadAt = performance.now();
   private readonly adminAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private lattice: Array<[number, number]> = [];
   private connectFailures = 0;
@@ -242,8 +252,7 @@ export class Swarm implements BotHost {
     }
     bot.placed = false;
     bot.target = { x: spot[0], y: spot[1] };
-    if (this.options.spreadVia === 'socketio') bot.requestTeleport(spot[0], spot[1]);
-    else this.adminTeleport(bot, spot[0], spot[1]);
+    this.adminTeleport(bot, spot[0], spot[1]);
   }
 
   onHandshaken(): void {
@@ -252,7 +261,7 @@ export class Swarm implements BotHost {
 
   onChatBack(bot: Bot): void {
     const { chatWindow, chatMaxRate } = this.options;
-    if (chatWindow <= 0 || this.stopping || !bot.placed) return;
+    if (chatWindow <= 0 || this.stopping || !bot.placed || !this.acting) return;
     const now = performance.now();
     const minGap = chatMaxRate > 0 ? 1000 / chatMaxRate : 0;
     while (bot.outstanding.size < chatWindow && now >= bot.nextChatAt) {
@@ -354,12 +363,24 @@ export class Swarm implements BotHost {
     this.pumpAdmin();
   }
 
+  /**
+   * Spread teleports go out at most `spreadRate` per second: each one sends the player the
+   * Map of up to 9 regions, and too many in one tick make a batch too big for the bus.
+   */
   private pumpAdmin(): void {
-    const { adminUrl, adminToken } = this.options;
-    if (!adminUrl) return;
-    while (this.adminInFlight < 8 && this.adminQueue.length > 0) {
+    const { adminUrl, adminToken, spreadRate } = this.options;
+    const now = performance.now();
+    this.spreadBudget = Math.min(Math.max(1, spreadRate / 20), this.spreadBudget + ((now - this.spreadAt) / 1000) * spreadRate);
+    this.spreadAt = now;
+    while (this.adminInFlight < 8 && this.adminQueue.length > 0 && this.spreadBudget >= 1) {
       const job = this.adminQueue.shift()!;
       if (job.bot.state !== 'joined') continue;
+      this.spreadBudget -= 1;
+      if (this.options.spreadVia === 'socketio') {
+        job.bot.requestTeleport(job.x, job.y);
+        continue;
+      }
+      if (!adminUrl) continue;
       this.adminInFlight += 1;
       const body = JSON.stringify({ instance: job.bot.instance, x: job.x, y: job.y });
       const req = http.request(
@@ -391,6 +412,9 @@ export class Swarm implements BotHost {
     const closedLoop = chatWindow > 0;
     const minGap = chatMaxRate > 0 ? 1000 / chatMaxRate : 0;
     const chatting = closedLoop || this.options.chatRate > 0;
+    // Nobody walks or chats until the first stage's bots are all in place: a ramp that
+    // overlaps full traffic measures neither, and delays the shard's ticks.
+    if (!this.acting) return;
     for (let i = 0; i < this.active.length; i++) {
       const bot = this.active[i]!;
       if (!bot.placed) {
@@ -407,8 +431,12 @@ export class Swarm implements BotHost {
           if (minGap > 0 && bot.nextChatAt > now) break;
         }
       } else if (now >= bot.nextChatAt) {
-        bot.chat(now);
-        bot.nextChatAt = now + this.nextChatGap();
+        // Poisson arrivals at the set rate: every line that fell due since the last turn goes now.
+        if (bot.nextChatAt < now - 1000) bot.nextChatAt = now;
+        while (now >= bot.nextChatAt) {
+          bot.chat(now);
+          bot.nextChatAt += this.nextChatGap();
+        }
       }
     }
   }
@@ -458,7 +486,8 @@ export class Swarm implements BotHost {
     this.timers.push(setInterval(() => this.pace(), 5));
     this.timers.push(setInterval(() => this.act(), 10));
     this.timers.push(setInterval(() => this.everySecond(), 1000));
-    this.timers.push(setInterval(() => this.retryPlacements(), 2000));
+    this.timers.push(setInterval(() => this.retryPlacements(), 3000));
+    this.timers.push(setInterval(() => this.pumpAdmin(), 10));
   }
 
   private retryPlacements(): void {
@@ -466,8 +495,7 @@ export class Swarm implements BotHost {
     if (this.adminQueue.length > 0 || this.adminInFlight > 0) return;
     for (const bot of this.active) {
       if (bot.placed || !bot.target) continue;
-      if (this.options.spreadVia === 'socketio') bot.requestTeleport(bot.target.x, bot.target.y);
-      else this.adminTeleport(bot, bot.target.x, bot.target.y);
+      this.adminTeleport(bot, bot.target.x, bot.target.y);
     }
   }
 
@@ -546,13 +574,22 @@ export class Swarm implements BotHost {
     this.stageHist = new Histogram();
     const timelineFrom = this.timeline.length;
     const startedAt = performance.now();
+    this.windowStart = startedAt;
+    this.windowEnd = Infinity;
+    this.counters.windowSent = 0;
+    this.counters.windowRecv = 0;
     await sleep(stage.seconds * 1000);
+    this.windowEnd = performance.now();
     const cpuAfter = snapshot(this.options.serverPids);
     const seconds = (performance.now() - startedAt) / 1000;
     const after = this.snapshotCounters();
     const scrapeAfter = await this.scrapeAll();
     const hist = this.stageHist;
     this.stageHist = null;
+    // Lines sent in the window get a grace period to come back; those that do not are lost.
+    await sleep(LOST_GRACE_MS);
+    const lost = this.counters.windowSent - this.counters.windowRecv;
+    this.windowStart = this.windowEnd = Infinity;
     const d = (k: keyof typeof before) => after[k] - before[k];
     return {
       bots: stage.bots,
@@ -570,7 +607,7 @@ export class Swarm implements BotHost {
       chat: {
         sent: d('chatSent'),
         received: d('chatRecv'),
-        lost: d('chatLost'),
+        lost,
         rtPerSec: Math.round(d('chatRecv') / seconds),
         latencyMs: hist.summary(),
         histogram: hist.toJSON(),
@@ -594,6 +631,14 @@ export class Swarm implements BotHost {
         for (const stage of this.options.stages) {
           if (this.stopping) break;
           await this.ensureBots(stage.bots);
+          if (!this.acting) {
+            this.acting = true;
+            const now = performance.now();
+            for (const bot of this.active) {
+              bot.nextMoveAt = now + this.random() * (this.options.moveRate > 0 ? 1000 / this.options.moveRate : 0);
+              bot.nextChatAt = now + this.nextChatGap();
+            }
+          }
           await sleep(this.options.settleSeconds * 1000);
           stages.push(await this.measure(stage));
         }
