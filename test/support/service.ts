@@ -80,7 +80,20 @@ export class ServiceProcess {
   }
 
   /** Starts `entry` (relative to the repo root) and waits until /readyz says ready. */
-  static async start(entry: string, env: Record<string, string> = {}, { waitReady = true, timeoutMs = 15000 } = {}): Promise<ServiceProcess> {
+  static async start(entry: string, env: Record<string, string> = {}, options: { waitReady?: boolean; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+    // A free port found here can be taken by another test's process before ours binds it:
+    // when we chose the ports and the start failed on EADDRINUSE, choose again (bounded).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ServiceProcess.startOnce(entry, env, options);
+      } catch (error) {
+        const ours = env.PORT === undefined || env.ADMIN_PORT === undefined;
+        if (!ours || attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(entry: string, env: Record<string, string>, { waitReady = true, timeoutMs = 15000 } = {}): Promise<ServiceProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
     const adminPort = env.ADMIN_PORT ? Number(env.ADMIN_PORT) : await freePort();
     const child = spawn(process.execPath, [path.join(ROOT, entry)], {
