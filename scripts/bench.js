@@ -775,6 +775,11 @@ function summarize() {
     for (const [what, goal, got, ok] of targets) md.push(`| ${what} | ${goal} | ${got} | ${ok ? 'met' : 'MISSED'} |`);
     md.push('');
   }
+  if (Object.keys(summary.commands ?? {}).length) {
+    md.push('## Which command produced which rows', '', '| scenario | command (start time) |', '|---|---|');
+    for (const [k, v] of Object.entries(summary.commands)) md.push(`| ${k} | ${v} |`);
+    md.push('');
+  }
   if (summary.skipped.length) md.push(`Skipped: ${summary.skipped.join('; ')}.`, '');
   for (const n of summary.notes) md.push(`- ${n}`);
   md.push('', `Took ${((Date.now() - started) / 1000).toFixed(0)} s. Ratios measured in the same run are what count: the machine's 2 cores are shared by the generator, the servers, Redis and NATS.`);
@@ -797,6 +802,18 @@ async function main() {
   if (!fs.existsSync(LOADGEN)) throw new Error('services/loadgen/dist/cli.js is missing: run `npm run build` first');
   fs.mkdirSync(OUT, { recursive: true });
   summary.machine = machine();
+  // --only / --systems: the day's summary keeps the other scenarios' results (and their commands).
+  const previous = path.join(OUT, `${PREFIX}summary.json`);
+  if ((ONLY || SYSTEMS) && fs.existsSync(previous)) {
+    try {
+      const old = JSON.parse(fs.readFileSync(previous, 'utf8'));
+      summary.results = old.results ?? {};
+      summary.commands = old.commands ?? Object.fromEntries(Object.entries(old.results ?? {}).flatMap(([k, v]) => (k === 'chat' || k === 'ladder' ? Object.keys(v).map((s) => [`${k} ${s}`, `${old.command} (${old.date})`]) : [[k, `${old.command} (${old.date})`]])));
+    } catch {
+      // a broken summary is simply replaced
+    }
+  }
+  summary.commands ??= {};
   const infra = (await canConnect(6379)) && (await canConnect(4222));
   if (!infra) summary.skipped.push('distributed and peer scenarios: Redis 127.0.0.1:6379 or NATS 127.0.0.1:4222 not reachable');
   const needsInfra = (s) => s.startsWith('dist') || s === 'peer';
@@ -808,6 +825,7 @@ async function main() {
     for (const s of P.chatSystems) {
       if ((needsInfra(s) && !infra) || (SYSTEMS && !SYSTEMS.has(s))) continue;
       R_('chat')[s] = await attempt(`chat ${s}`, () => chatScenario(s));
+      summary.commands[`chat ${s}`] = `${summary.command} (${summary.date})`;
       summarize();
     }
   }
@@ -815,14 +833,17 @@ async function main() {
     for (const s of P.ladderSystems) {
       if ((needsInfra(s) && !infra) || (SYSTEMS && !SYSTEMS.has(s))) continue;
       R_('ladder')[s] = await attempt(`ladder ${s}`, () => ladderScenario(s));
+      summary.commands[`ladder ${s}`] = `${summary.command} (${summary.date})`;
       summarize();
     }
   }
   if (wanted('storm') && infra) {
     R.storm = await attempt('storm', stormScenario);
+    summary.commands.storm = `${summary.command} (${summary.date})`;
     summarize();
   }
   if (wanted('idle') && infra) {
+    summary.commands.idle = `${summary.command} (${summary.date})`;
     R.idleEcho = await attempt('idle echo', () => idleEchoScenario(P.idleOne));
     R.idle = await attempt('idle one gateway', () => idleScenario('idle-one-gateway', 1, P.idleOne));
     if (P.idleMany) R.idleMany = await attempt('idle several gateways', () => idleScenario('idle-many', P.idleMany.gateways, P.idleMany.perGateway));
@@ -830,6 +851,7 @@ async function main() {
   }
   if (wanted('tick') && infra) {
     R.tick = await attempt('tick', tickScenario);
+    summary.commands.tick = `${summary.command} (${summary.date})`;
     summarize();
   }
   const md = summarize();
