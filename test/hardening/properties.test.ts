@@ -12,21 +12,11 @@ import { MemoryGuard, type Admission } from '@shardgate/guard';
 import { RegionGrid, serializePacket, type ShardBatch } from '@shardgate/protocol';
 import { GameMap, MapCodec, NetworkManager, RegionIndex, decodeMapPacket, type Outbox, type Recipient, type RegionTile } from '@shardgate/shard';
 import { freshMetrics } from '../../services/shard/test/helpers';
+import { prng } from './helpers';
 
 const SEED = Number(process.env.FC_SEED ?? 20240607);
 const REGION = 48;
 
-/** A small deterministic PRNG (mulberry32): fast-check picks the seed, the map follows from it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Tile = number | number[];
 
