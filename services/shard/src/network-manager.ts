@@ -4,6 +4,16 @@ import type { ShardMetrics } from '@shardgate/metrics';
 import { BatchBuilder, createOutbox, type Outbox } from './outbox';
 import type { RegionIndex, RegionMember } from './regions';
 
+/**
+ * A packet to send: built (serialized here, once) or already serialized JSON text, for hot
+ * packets built from a template (packets.ts) and cached ones.
+ */
+export type Outgoing = ServerPacket | string;
+
+function serialized(packet: Outgoing): string {
+  return typeof packet === 'string' ? packet : serializePacket(packet);
+}
+
 /** The only way out of the shard: one call per gateway per flush. Must not throw. */
 export type PublishBatch = (gatewayId: string, batch: ShardBatch) => void;
 
@@ -83,9 +93,9 @@ export class NetworkManager {
     return [...this.byGateway.keys()];
   }
 
-  send(instance: string, packet: ServerPacket): void {
+  send(instance: string, packet: Outgoing): void {
     const outbox = this.outboxes.get(instance);
-    if (outbox !== undefined && outbox.open) this.push(outbox, this.add(serializePacket(packet)));
+    if (outbox !== undefined && outbox.open) this.push(outbox, this.add(serialized(packet)));
   }
 
   /** Queues an already serialized packet (cached ones such as Map). */
@@ -94,8 +104,8 @@ export class NetworkManager {
     if (outbox !== undefined && outbox.open) this.push(outbox, this.addShared(serialized));
   }
 
-  sendToPlayers(instances: Iterable<string>, packet: ServerPacket, ignore?: string): void {
-    const index = this.add(serializePacket(packet));
+  sendToPlayers(instances: Iterable<string>, packet: Outgoing, ignore?: string): void {
+    const index = this.add(serialized(packet));
     for (const instance of instances) {
       if (instance === ignore) continue;
       const outbox = this.outboxes.get(instance);
@@ -104,8 +114,8 @@ export class NetworkManager {
   }
 
   /** Like sendToPlayers, for recipients already at hand (no lookup per recipient). */
-  sendToRecipients(recipients: Iterable<Recipient>, packet: ServerPacket, ignore?: string): void {
-    const index = this.add(serializePacket(packet));
+  sendToRecipients(recipients: Iterable<Recipient>, packet: Outgoing, ignore?: string): void {
+    const index = this.add(serialized(packet));
     for (const r of recipients) if (r.instance !== ignore) this.push(r.outbox, index);
   }
 
@@ -115,22 +125,22 @@ export class NetworkManager {
     for (const r of recipients) if (r.instance !== ignore) this.push(r.outbox, index);
   }
 
-  sendToRegion(region: number, packet: ServerPacket, ignore?: string): void {
+  sendToRegion(region: number, packet: Outgoing, ignore?: string): void {
     this.regionSends += 1;
-    this.pushToRegion(region, this.add(serializePacket(packet)), ignore);
+    this.pushToRegion(region, this.add(serialized(packet)), ignore);
   }
 
-  sendToSurroundingRegions(region: number, packet: ServerPacket, ignore?: string): void {
+  sendToSurroundingRegions(region: number, packet: Outgoing, ignore?: string): void {
     this.regionSends += 1;
     const regions = this.options.host.regions;
     if (region < 0 || region >= regions.grid.count) return;
-    const index = this.add(serializePacket(packet));
+    const index = this.add(serialized(packet));
     for (const r of regions.grid.surrounding(region)) this.pushToRegion(r, index, ignore);
   }
 
   /** Every open connection, logged in or not. */
-  broadcast(packet: ServerPacket, ignore?: string): void {
-    const index = this.add(serializePacket(packet));
+  broadcast(packet: Outgoing, ignore?: string): void {
+    const index = this.add(serialized(packet));
     for (const outbox of this.outboxes.values()) if (outbox.instance !== ignore) this.push(outbox, index);
   }
 
@@ -139,7 +149,7 @@ export class NetworkManager {
    * flushImmediate() once the current incoming batch is handled. Anything already queued
    * for the instance goes first, so its packets keep their order.
    */
-  sendImmediate(instance: string, packet: ServerPacket): void {
+  sendImmediate(instance: string, packet: Outgoing): void {
     const outbox = this.outboxes.get(instance);
     if (outbox === undefined || !outbox.open) return;
     const batch = this.immediateFor(outbox.gateway);
@@ -149,7 +159,7 @@ export class NetworkManager {
       for (const queued of outbox.packets) frame.push(queued);
       outbox.packets = [];
     }
-    frame.push(this.add(serializePacket(packet)));
+    frame.push(this.add(serialized(packet)));
     this.queued += 1;
   }
 
