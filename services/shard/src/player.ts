@@ -202,7 +202,7 @@ export class Player implements Recipient {
           this.orientation = data.orientation;
           this.spawnCache = null;
         }
-        this.world.network.sendToSurroundingRegions(this.region, P.stop(this.instance, this.x, this.y, this.orientation), this.instance);
+        this.world.network.sendToSurroundingRegions(this.region, P.stopText(this.instance, this.x, this.y, this.orientation), this.instance);
         return;
       }
     }
@@ -238,7 +238,7 @@ export class Player implements Recipient {
     const text = cleanChat(raw);
     if (text === null) return;
     if (isCommand(text)) return this.handleCommand(text);
-    this.world.network.sendToSurroundingRegions(this.region, P.chat(this.instance, this.name, text));
+    this.world.network.sendToSurroundingRegions(this.region, P.chatText(this.instance, this.name, text));
   }
 
   /** Kaetram's commands that make sense without an account store: only `/ping` for now. */

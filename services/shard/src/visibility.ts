@@ -45,7 +45,7 @@ export function leaveWorld(world: World, player: Player): void {
   const region = player.region;
   if (region === -1) return;
   world.regions.remove(player);
-  world.network.sendToSurroundingRegions(region, P.despawn(player.instance));
+  world.network.sendToSurroundingRegions(region, P.despawnText(player.instance));
 }
 
 /**
@@ -63,8 +63,8 @@ export function changeRegion(world: World, player: Player, from: number, to: num
   const seen = membersOf(world, entered, player);
   sendMissingRegions(world, player, entered, false);
   if (gone.length > 0) {
-    world.network.sendToRecipients(gone, P.despawn(player.instance));
-    for (const other of gone) world.network.send(player.instance, P.despawn(other.instance));
+    world.network.sendToRecipients(gone, P.despawnText(player.instance));
+    for (const other of gone) world.network.send(player.instance, P.despawnText(other.instance));
   }
   if (seen.length > 0) {
     world.network.sendSerializedTo(seen, player.spawnPacket());

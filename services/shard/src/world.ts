@@ -183,7 +183,7 @@ export class World implements ConnectionHost {
   /** Moves a player one tile: Move to those who see it, then any region change. */
   moveTo(player: Player, x: number, y: number): void {
     const from = player.region;
-    this.network.sendToSurroundingRegions(from, P.move(player.instance, x, y), player.instance);
+    this.network.sendToSurroundingRegions(from, P.moveText(player.instance, x, y), player.instance);
     player.setPosition(x, y);
     const to = this.map.grid.regionAt(x, y);
     if (to !== from) changeRegion(this, player, from, to);
@@ -197,7 +197,7 @@ export class World implements ConnectionHost {
   teleport(player: Player, x: number, y: number): boolean {
     if (player.state !== 'ready' || !this.map.walkable(x, y)) return false;
     const from = player.region;
-    this.network.sendToSurroundingRegions(from, P.teleport(player.instance, x, y));
+    this.network.sendToSurroundingRegions(from, P.teleportText(player.instance, x, y));
     player.setPosition(x, y);
     const to = this.map.grid.regionAt(x, y);
     if (to !== from) changeRegion(this, player, from, to);
