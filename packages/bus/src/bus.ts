@@ -35,11 +35,19 @@ export type BusErrorListener = (error: BusError) => void;
  *   unsubscribed (even by another handler, during the same delivery) is not called again.
  * - **Isolation.** A handler that throws is reported to `onError` as a BusHandlerError;
  *   the other subscribers and later messages are unaffected.
+ * - **Size.** A payload over `maxPayload` bytes is dropped and reported to `onError` as a
+ *   BusPayloadTooLargeError; publish() does not throw for it. Publishers split big messages.
  * - **publish() never throws for a transient condition** (disconnect, buffer full, closed):
  *   the message is buffered or dropped and the reason reported to `onError`.
  */
 export interface Bus {
   publish(subject: string, payload: Uint8Array): void;
+  /**
+   * The largest payload publish() delivers, in bytes. NATS: the server's `max_payload`
+   * (1 MiB unless configured), as announced when connecting; in-process: an option, by
+   * default the same 1 MiB, so that embedded mode splits where production must.
+   */
+  readonly maxPayload: number;
   /**
    * Receives the messages published on this bus after this call, until unsubscribe(). Across
    * connections (NATS) the server must have seen the subscription first: await flush() on the

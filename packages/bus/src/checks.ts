@@ -6,6 +6,9 @@ import { type BusError, BusPayloadError, BusSubjectError } from './errors';
 // is never rejected (or, worse, treated as a wildcard) by NATS in production.
 const SUBJECT = /^[^.\s*>\x00-\x1f\x7f]+(\.[^.\s*>\x00-\x1f\x7f]+)*$/;
 
+/** NATS's default max_payload; the in-process bus uses it too, so both modes split alike. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 export function assertSubject(subject: string): void {
   if (typeof subject !== 'string' || !SUBJECT.test(subject)) throw new BusSubjectError(String(subject));
 }

@@ -43,6 +43,21 @@ export class BusPublishError extends BusError {
   }
 }
 
+/**
+ * A payload larger than the bus carries (`Bus.maxPayload`; NATS: the server's max_payload):
+ * dropped and reported, never sent. Callers that may produce big messages split them first.
+ */
+export class BusPayloadTooLargeError extends BusError {
+  override name = 'BusPayloadTooLargeError';
+  constructor(
+    readonly subject: string,
+    readonly bytes: number,
+    readonly maxPayload: number,
+  ) {
+    super(`publish to ${subject} dropped: ${bytes} bytes exceed the bus's largest message (${maxPayload} bytes)`);
+  }
+}
+
 /** The reconnect buffer is full: publishes are dropped until the connection is back. */
 export class BusBufferFullError extends BusError {
   override name = 'BusBufferFullError';

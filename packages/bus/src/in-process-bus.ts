@@ -1,12 +1,14 @@
 import type { Bus, BusErrorListener, BusHandler, BusStatus, Subscription } from './bus';
-import { assertPayload, assertSubject, defaultOnError, safeReport } from './checks';
-import { BusClosedError } from './errors';
+import { assertPayload, assertSubject, DEFAULT_MAX_PAYLOAD, defaultOnError, safeReport } from './checks';
+import { BusClosedError, BusOptionsError, BusPayloadTooLargeError } from './errors';
 import { Fanout } from './fanout';
 import { StatusEmitter } from './status';
 
 export interface InProcessBusOptions {
   /** Handler errors and publishes after close(); one stderr line each by default. */
   onError?: BusErrorListener;
+  /** Largest payload delivered, in bytes (larger ones are dropped and reported). Default 1 MiB, NATS's default. */
+  maxPayload?: number;
 }
 
 interface FlushWaiter {
@@ -34,9 +36,12 @@ export class InProcessBus implements Bus {
   private published = 0;
   private delivered = 0;
   private waiters: FlushWaiter[] = [];
+  readonly maxPayload: number;
 
   constructor(options: InProcessBusOptions = {}) {
     this.onError = options.onError ?? defaultOnError;
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    if (!Number.isSafeInteger(this.maxPayload) || this.maxPayload < 1) throw new BusOptionsError('maxPayload', 'must be a positive integer');
     this.fanout = new Fanout(this.onError);
     this.state = new StatusEmitter('connected', this.onError);
   }
@@ -50,6 +55,10 @@ export class InProcessBus implements Bus {
     assertPayload(payload);
     if (this.status === 'closed') {
       safeReport(this.onError, new BusClosedError(`publish to ${subject} after close: dropped`));
+      return;
+    }
+    if (payload.byteLength > this.maxPayload) {
+      safeReport(this.onError, new BusPayloadTooLargeError(subject, payload.byteLength, this.maxPayload));
       return;
     }
     this.subjects.push(subject);

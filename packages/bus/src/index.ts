@@ -10,6 +10,7 @@ export {
   BusHandlerError,
   BusOptionsError,
   BusPayloadError,
+  BusPayloadTooLargeError,
   BusPublishError,
   BusSubjectError,
   BusTimeoutError,

@@ -1,12 +1,13 @@
 import { connect, DebugEvents, Events, type NatsConnection, type Status, type Subscription as NatsSubscription } from 'nats';
 import type { Bus, BusHandler, BusStatus, Subscription } from './bus';
-import { assertPayload, assertSubject, safeReport } from './checks';
+import { assertPayload, assertSubject, DEFAULT_MAX_PAYLOAD, safeReport } from './checks';
 import {
   type BusError,
   BusBufferFullError,
   BusClosedError,
   BusConnectionError,
   BusDisconnectedError,
+  BusPayloadTooLargeError,
   BusPublishError,
   BusTimeoutError,
 } from './errors';
@@ -86,6 +87,11 @@ export class NatsBus implements Bus {
     return this.state.status;
   }
 
+  get maxPayload(): number {
+    // From the server's INFO (kept across reconnects); a cluster announces one value.
+    return this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
   stats(): NatsBusStats {
     return { buffered: this.held.size, bufferedBytes: this.held.bytes, dropped: this.dropped, reconnects: this.reconnects };
   }
@@ -95,6 +101,9 @@ export class NatsBus implements Bus {
     assertPayload(payload);
     if (this.closing !== undefined || this.status === 'closed') {
       this.drop(new BusClosedError(`publish to ${subject} after close: dropped`));
+    } else if (payload.byteLength > this.maxPayload) {
+      // Checked here, not left to nats.js, so that a held message cannot fail at replay.
+      this.drop(new BusPayloadTooLargeError(subject, payload.byteLength, this.maxPayload));
     } else if (this.status !== 'connected') {
       this.hold(subject, payload);
     } else {

@@ -8,6 +8,7 @@ import {
   type BusError,
   BusHandlerError,
   BusPayloadError,
+  BusPayloadTooLargeError,
   type BusStatus,
   BusSubjectError,
   collectFor,
@@ -199,6 +200,26 @@ export function describeBusContract(name: string, factory: BusFactory): void {
         expect((e as BusHandlerError).subject).toBe(s);
         expect((e.cause as Error).message).toBe('boom');
       }
+    });
+
+    it('size - a payload over maxPayload is dropped and reported, the next one still arrives', async () => {
+      const bus = await open();
+      // NATS announces its server's max_payload (1 MiB here by default); in-process defaults alike.
+      expect(bus.maxPayload).toBeGreaterThanOrEqual(64 * 1024);
+      const s = subject();
+      const got: number[] = [];
+      bus.subscribe(s, (payload) => got.push(payload.byteLength));
+      expect(() => bus.publish(s, new Uint8Array(bus.maxPayload + 1))).not.toThrow();
+      bus.publish(s, new Uint8Array(bus.maxPayload));
+      bus.publish(s, u32(7));
+      await bus.flush();
+      await waitFor(() => got.length === 2, 'the two payloads that fit');
+      expect(got).toEqual([bus.maxPayload, 4]);
+      expect(errors).toHaveLength(1);
+      const error = errors[0] as BusPayloadTooLargeError;
+      expect(error).toBeInstanceOf(BusPayloadTooLargeError);
+      expect(error.subject).toBe(s);
+      expect(error.bytes).toBe(bus.maxPayload + 1);
     });
 
     it('delivery - never happens synchronously inside publish(), not even from a handler', async () => {

@@ -7,7 +7,10 @@
 //
 // Every wait is bounded, and a process 'exit' hook kills any child a test forgot to stop.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 export const NATS_SERVER_BINARY = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
@@ -35,6 +38,8 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Bound on each kill. Default 5 s. */
   stopTimeoutMs?: number;
+  /** The server's largest message (`max_payload`), for tests of what does not fit. Default NATS's 1 MiB. */
+  maxPayload?: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -46,7 +51,15 @@ export async function startNatsServer(options: StartOptions = {}): Promise<Priva
   const port = options.port ?? (await freePort());
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 5000;
-  let child: ChildProcess | undefined = await launch(port, startTimeoutMs);
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (options.maxPayload !== undefined) {
+    // No command-line flag for it: a one-line config file.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nats-conf-'));
+    const file = path.join(dir, 'nats.conf');
+    writeFileSync(file, `max_payload: ${options.maxPayload}\n`);
+    args.push('-c', file);
+  }
+  let child: ChildProcess | undefined = await launch(args, port, startTimeoutMs);
 
   const kill = async (): Promise<void> => {
     const c = child;
@@ -63,17 +76,17 @@ export async function startNatsServer(options: StartOptions = {}): Promise<Priva
     stop: kill,
     async restart() {
       if (child !== undefined) throw new NatsServerError(`nats-server on ${port} is already running`);
-      child = await launch(port, startTimeoutMs);
+      child = await launch(args, port, startTimeoutMs);
     },
   };
 }
 
 /** Spawns the server and waits for its INFO line; retries while the port is still held. */
-async function launch(port: number, timeoutMs: number): Promise<ChildProcess> {
+async function launch(args: string[], port: number, timeoutMs: number): Promise<ChildProcess> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    const child = spawn(NATS_SERVER_BINARY, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(NATS_SERVER_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(child);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
