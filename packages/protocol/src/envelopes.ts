@@ -63,8 +63,28 @@ export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
 }
 
-export function encodeEnvelope(value: GatewayBatch | ShardBatch | ShardHeartbeat | GatewayHeartbeat | ControlMessage): Uint8Array {
+/** Every envelope but the ShardBatch, which has its own wire form (encodeShardBatch). */
+export function encodeEnvelope(value: GatewayBatch | ShardHeartbeat | GatewayHeartbeat | ControlMessage): Uint8Array {
   return encode(value);
+}
+
+// Module-level: one native encoder/decoder, no allocation per batch. `fatal: false` turns
+// bytes that are not UTF-8 into U+FFFD; the length check in decodeShardBatch catches them.
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+/**
+ * A ShardBatch on the wire: the packet table travels as ONE UTF-8 byte string (`text`) plus
+ * each packet's length in UTF-16 units (`lens`), instead of one msgpack string per packet.
+ * The shard encodes and the gateway decodes the whole table natively in one call; per-string
+ * UTF-8 work in JavaScript was about a tenth of each side's CPU under chat load
+ * (docs/benchmarks.md, profiles). No separator is assumed, so any packet text round-trips.
+ */
+export function encodeShardBatch(batch: ShardBatch): Uint8Array {
+  const { packets } = batch;
+  const lens = new Array<number>(packets.length);
+  for (let i = 0; i < packets.length; i++) lens[i] = packets[i]!.length;
+  return encode({ shard: batch.shard, lens, text: utf8Encoder.encode(packets.join('')), frames: batch.frames, closes: batch.closes });
 }
 
 function isCount(value: unknown): value is number {
@@ -90,10 +110,21 @@ export function decodeGatewayBatch(bytes: Uint8Array): GatewayBatch {
 
 export function decodeShardBatch(bytes: Uint8Array): ShardBatch {
   const v = decodeObject(bytes, 'shard batch');
-  if (typeof v.shard !== 'string' || !Array.isArray(v.packets) || !Array.isArray(v.frames) || !Array.isArray(v.closes)) {
+  if (typeof v.shard !== 'string' || !Array.isArray(v.lens) || !(v.text instanceof Uint8Array) || !Array.isArray(v.frames) || !Array.isArray(v.closes)) {
     throw new EnvelopeError('shard batch: bad fields');
   }
-  return v as unknown as ShardBatch;
+  const text = utf8Decoder.decode(v.text);
+  const lens = v.lens as unknown[];
+  const packets = new Array<string>(lens.length);
+  let at = 0;
+  for (let i = 0; i < lens.length; i++) {
+    const len = lens[i];
+    if (!isCount(len) || at + len > text.length) throw new EnvelopeError('shard batch: packet lengths do not match the text');
+    packets[i] = text.slice(at, at + len);
+    at += len;
+  }
+  if (at !== text.length) throw new EnvelopeError('shard batch: packet lengths do not match the text');
+  return { shard: v.shard, packets, frames: v.frames as ShardBatch['frames'], closes: v.closes as ShardBatch['closes'] };
 }
 
 export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {

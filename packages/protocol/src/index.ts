@@ -16,6 +16,7 @@ export {
   EventKind,
   EnvelopeError,
   encodeEnvelope,
+  encodeShardBatch,
   decodeGatewayBatch,
   decodeShardBatch,
   decodeShardHeartbeat,
@@ -23,6 +24,7 @@ export {
   decodeControl,
   messageEvent,
 } from './envelopes';
+export { encodeShardBatchWithin, encodeGatewayBatchWithin } from './batch-split';
 export type {
   OpenEvent,
   MessageEvent,

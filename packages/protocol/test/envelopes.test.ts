@@ -10,6 +10,7 @@ import {
   decodeShardBatch,
   decodeShardHeartbeat,
   encodeEnvelope,
+  encodeShardBatch,
   messageEvent,
   parseClientFrame,
 } from '../src';
@@ -40,6 +41,8 @@ function expectEnvelopeError(fn: () => unknown, message?: RegExp): void {
   expect((error as Error).name).toBe('EnvelopeError');
   if (message) expect((error as Error).message).toMatch(message);
 }
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 function packetOf(text: string) {
   const result = parseClientFrame(text);
@@ -93,7 +96,14 @@ describe('protocol envelopes', () => {
         ['0000010000005', CloseReasons.Cheating],
       ],
     };
-    expect(decodeShardBatch(encodeEnvelope(batch))).toEqual(batch);
+    expect(decodeShardBatch(encodeShardBatch(batch))).toEqual(batch);
+    expect(decodeShardBatch(encodeShardBatch({ shard: '2', packets: [], frames: [], closes: [] }))).toEqual({ shard: '2', packets: [], frames: [], closes: [] });
+  });
+
+  it('round trip - shard batch packets survive any text: newlines, escapes, surrogates, empty strings', () => {
+    const packets = ['', '[1,"a\\nb"]', 'raw\nnewline', '"\u2028"', '😀😀', '\ud83d', 'x'.repeat(70_000), ''];
+    const batch: ShardBatch = { shard: '1', packets, frames: [['0000010000001', packets.map((_, i) => i)]], closes: [] };
+    expect(decodeShardBatch(encodeShardBatch(batch)).packets).toEqual(packets.map((p) => (p === '\ud83d' ? '\ufffd' : p)));
   });
 
   it('round trip - heartbeats', () => {
@@ -166,11 +176,15 @@ describe('protocol envelopes', () => {
     ['gateway batch without events', decodeGatewayBatch, { gateway: '1' }],
     ['gateway batch with events as a map', decodeGatewayBatch, { gateway: '1', events: { 0: [0, 'a', 'b', 'c'] } }],
     ['gateway batch with events as a string', decodeGatewayBatch, { gateway: '1', events: 'x' }],
-    ['shard batch without shard', decodeShardBatch, { packets: [], frames: [], closes: [] }],
-    ['shard batch with a numeric shard', decodeShardBatch, { shard: 1, packets: [], frames: [], closes: [] }],
-    ['shard batch with packets as a string', decodeShardBatch, { shard: '1', packets: '[0,null]', frames: [], closes: [] }],
-    ['shard batch without frames', decodeShardBatch, { shard: '1', packets: [], closes: [] }],
-    ['shard batch with closes as a map', decodeShardBatch, { shard: '1', packets: [], frames: [], closes: {} }],
+    ['shard batch without shard', decodeShardBatch, { lens: [], text: new Uint8Array(0), frames: [], closes: [] }],
+    ['shard batch with a numeric shard', decodeShardBatch, { shard: 1, lens: [], text: new Uint8Array(0), frames: [], closes: [] }],
+    ['shard batch with packets as strings (the old wire form)', decodeShardBatch, { shard: '1', packets: ['[0,null]'], frames: [], closes: [] }],
+    ['shard batch with text as a string', decodeShardBatch, { shard: '1', lens: [8], text: '[0,null]', frames: [], closes: [] }],
+    ['shard batch with lengths past the text', decodeShardBatch, { shard: '1', lens: [8, 1], text: utf8('[0,null]'), frames: [], closes: [] }],
+    ['shard batch with lengths short of the text', decodeShardBatch, { shard: '1', lens: [7], text: utf8('[0,null]'), frames: [], closes: [] }],
+    ['shard batch with a negative length', decodeShardBatch, { shard: '1', lens: [-1, 9], text: utf8('[0,null]'), frames: [], closes: [] }],
+    ['shard batch without frames', decodeShardBatch, { shard: '1', lens: [], text: new Uint8Array(0), closes: [] }],
+    ['shard batch with closes as a map', decodeShardBatch, { shard: '1', lens: [], text: new Uint8Array(0), frames: [], closes: {} }],
     ['shard heartbeat without shard', decodeShardHeartbeat, { players: 1, capacity: 2, accepting: true, serverId: 1 }],
     ['shard heartbeat with numeric shard', decodeShardHeartbeat, { shard: 1, players: 1, capacity: 2, accepting: true, serverId: 1 }],
     ['shard heartbeat with string players', decodeShardHeartbeat, { shard: '1', players: '1', capacity: 2, accepting: true, serverId: 1 }],
