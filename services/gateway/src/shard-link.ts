@@ -4,7 +4,7 @@ import {
   decodeGatewayHeartbeat,
   decodeShardBatch,
   decodeShardHeartbeat,
-  encodeEnvelope,
+  encodeGatewayBatchWithin,
   type ClientEvent,
   type ControlMessage,
   type GatewayHeartbeat,
@@ -87,7 +87,9 @@ export class ShardLink {
   flush(): void {
     this.scheduled = false;
     for (const [shard, events] of this.outbox) {
-      this.bus.publish(this.subjects.shardInbox(shard), encodeEnvelope({ gateway: this.gatewayId, events }));
+      const subject = this.subjects.shardInbox(shard);
+      // One message per shard per flush, cut only if it would pass the bus's largest message.
+      for (const bytes of encodeGatewayBatchWithin({ gateway: this.gatewayId, events }, this.bus.maxPayload)) this.bus.publish(subject, bytes);
       this.handlers.published?.(events.length);
     }
     this.outbox.clear();

@@ -29,8 +29,17 @@ export interface ConnectionHost {
   addPlayer(outbox: Outbox, ip: string): void;
 }
 
+/** Default for NetworkManagerOptions.batchBytes: a quarter of NATS's default max_payload. */
+export const DEFAULT_BATCH_BYTES = 256 * 1024;
+
 export interface NetworkManagerOptions {
   shardId: string;
+  /**
+   * A tick's batch for one gateway is published in pieces of about this many bytes (never
+   * cutting a player's frame), so that a burst (joins, Map packets, a late tick) stays under
+   * the bus's largest message. Default DEFAULT_BATCH_BYTES.
+   */
+  batchBytes?: number;
   publish: PublishBatch;
   metrics: ShardMetrics;
   host: ConnectionHost;
@@ -43,7 +52,7 @@ interface ImmediateBatch {
 
 /**
  * The seed's NetworkManager: a packet queue per connection, flushed by `parse()` once per
- * tick as ONE ShardBatch per gateway. Every send serializes its packet once into the
+ * tick as one ShardBatch per gateway (several when it passes `batchBytes`). Every send serializes its packet once into the
  * tick's packet table and queues its index for each recipient, so a region broadcast costs
  * one JSON.stringify and one array push per recipient, and its bytes travel once per
  * gateway batch. No I/O here: batches go out through the injected `publish` port.
@@ -187,7 +196,7 @@ export class NetworkManager {
     this.forget(outbox);
   }
 
-  /** Flushes every non-empty queue: one ShardBatch per gateway, frames in queue order, then closes. */
+  /** Flushes every non-empty queue: ShardBatches per gateway (see batchBytes), frames in queue order, closes after their frames. */
   parse(): void {
     // Immediate frames refer to this tick's table, and must not be overtaken by the tick.
     this.flushImmediate();
@@ -196,6 +205,8 @@ export class NetworkManager {
       return this.report(0);
     }
     const builders = new Map<string, BatchBuilder>();
+    const limit = this.options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    let flushed = 0;
     const listed = this.listed;
     const table = this.table;
     this.listed = [];
@@ -212,9 +223,15 @@ export class NetworkManager {
         builder.addClose(outbox.instance, outbox.closing);
         this.forget(outbox);
       }
+      // Full: out it goes, and the gateway's next frames start another batch. Batches to one
+      // gateway are published in order and a frame is never cut, so each player's order holds.
+      if (builder.bytes >= limit) {
+        flushed += builder.references;
+        this.options.publish(outbox.gateway, builder.build(this.options.shardId));
+        builders.delete(outbox.gateway);
+      }
     }
     this.resetTable();
-    let flushed = 0;
     for (const [gateway, builder] of builders) {
       flushed += builder.references;
       this.options.publish(gateway, builder.build(this.options.shardId));

@@ -32,6 +32,12 @@ export class BatchBuilder {
   private readonly local: Uint32Array;
   /** Packet references in frames (what the players receive). */
   references = 0;
+  /**
+   * Encoded size so far, estimated: string lengths in UTF-16 units (= UTF-8 bytes for ASCII,
+   * which packets nearly all are) plus a few bytes per index. Used to cut a tick's batch well
+   * under the bus's largest message without encoding it twice.
+   */
+  bytes = 0;
 
   constructor(private readonly table: readonly string[]) {
     this.local = new Uint32Array(table.length);
@@ -43,17 +49,21 @@ export class BatchBuilder {
       const global = queued[i]!;
       let local = this.local[global]!;
       if (local === 0) {
-        this.packets.push(this.table[global]!);
+        const packet = this.table[global]!;
+        this.packets.push(packet);
+        this.bytes += packet.length + 3;
         local = this.local[global] = this.packets.length;
       }
       indices[i] = local - 1;
     }
     this.references += queued.length;
+    this.bytes += instance.length + 4 + 3 * queued.length;
     this.frames.push([instance, indices]);
   }
 
   addClose(instance: string, reason: CloseReason): void {
     this.closes.push([instance, reason]);
+    this.bytes += instance.length + reason.length + 4;
   }
 
   build(shard: string): ShardBatch {

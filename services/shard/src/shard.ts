@@ -1,4 +1,4 @@
-import { CloseReasons, decodeControl, decodeGatewayHeartbeat, encodeEnvelope } from '@shardgate/protocol';
+import { CloseReasons, decodeControl, decodeGatewayHeartbeat, encodeEnvelope, encodeShardBatchWithin } from '@shardgate/protocol';
 import type { ControlMessage, ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
 import type { Bus, Subscription } from '@shardgate/bus';
 import type { Logger } from '@shardgate/logger';
@@ -10,6 +10,7 @@ import { GatewayLiveness } from './gateway-liveness';
 import { handleInbound, type InboxContext } from './inbox';
 import { notification } from './packets';
 import { TickLoop } from './tick-loop';
+import { DEFAULT_BATCH_BYTES } from './network-manager';
 import { World } from './world';
 
 export interface StopOptions {
@@ -61,6 +62,9 @@ export class Shard {
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       shardId: this.id,
       publish: this.publishBatch,
+      // Cut by estimate at a quarter of the largest message (UTF-8 may outgrow the estimate
+      // for non-ASCII chat); publishBatch makes the limit exact.
+      batchBytes: Math.min(DEFAULT_BATCH_BYTES, Math.floor(bus.maxPayload / 4)),
       metrics,
       logger,
       now: this.now,
@@ -221,9 +225,11 @@ export class Shard {
 
   private readonly publishBatch = (gateway: string, batch: ShardBatch): void => {
     try {
-      const bytes = encodeEnvelope(batch);
-      this.metrics.batchBytes.observe(bytes.byteLength);
-      this.bus.publish(this.subjects.gatewayInbox(gateway), bytes);
+      const subject = this.subjects.gatewayInbox(gateway);
+      for (const bytes of encodeShardBatchWithin(batch, this.bus.maxPayload)) {
+        this.metrics.batchBytes.observe(bytes.byteLength);
+        this.bus.publish(subject, bytes);
+      }
     } catch (err) {
       this.logger.error({ err, gateway }, 'cannot publish batch');
     }

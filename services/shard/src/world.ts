@@ -29,6 +29,8 @@ export interface WorldOptions {
   /** The shard's id on the bus, written into every ShardBatch. */
   shardId: string;
   publish: PublishBatch;
+  /** See NetworkManagerOptions.batchBytes. */
+  batchBytes?: number;
   metrics: ShardMetrics;
   logger: Logger;
   now?: () => number;
@@ -79,7 +81,13 @@ export class World implements ConnectionHost {
     // Label children bound once: the hot path must not look labels up.
     const counter = options.metrics.packetsRejected;
     this.rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, counter.labels(r)])) as Record<RejectReason, { inc(): void }>;
-    this.network = new NetworkManager({ shardId: options.shardId, publish: options.publish, metrics: options.metrics, host: this });
+    this.network = new NetworkManager({
+      shardId: options.shardId,
+      publish: options.publish,
+      metrics: options.metrics,
+      host: this,
+      ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
+    });
     this.connectionCallback = (instance, ip, gateway) => this.network.handleConnection(instance, ip, gateway);
   }
 

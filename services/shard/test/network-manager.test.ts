@@ -14,12 +14,13 @@ interface Harness {
   open(instance: string, gateway?: string, region?: number): void;
 }
 
-function harness(): Harness {
+function harness(batchBytes?: number): Harness {
   const regions = new RegionIndex<Recipient>(new RegionGrid(144, 144)); // 3x3 regions
   const recipients = new Map<string, Recipient>();
   const published: Harness['published'] = [];
   const network = new NetworkManager({
     shardId: 's1',
+    ...(batchBytes !== undefined ? { batchBytes } : {}),
     metrics: freshMetrics().metrics,
     publish: (gateway, batch) => published.push({ gateway, batch }),
     host: {
@@ -146,6 +147,33 @@ describe('NetworkManager', () => {
     h.network.send('01', [0, null]);
     h.network.parse();
     expect(h.published).toHaveLength(1);
+  });
+
+  it('network manager - a tick too big for one bus message goes out in several, each player whole and in order', () => {
+    const h = harness(16 * 1024);
+    // 60 players each get their own 1 KB Map packet and a shared broadcast: ~46 KB for gw1.
+    for (let p = 0; p < 60; p++) h.open(`p${p}`, p % 4 === 0 ? 'gw2' : 'gw1');
+    h.network.broadcast([0, 'all']);
+    for (let p = 0; p < 60; p++) {
+      h.network.sendSerialized(`p${p}`, `[7,"${String(p).padEnd(1000, 'm')}"]`);
+      h.network.send(`p${p}`, [13, { n: p }]);
+    }
+    h.network.close('p59', 'timeout');
+    h.network.parse();
+    const gw1 = h.published.filter((p) => p.gateway === 'gw1').map((p) => p.batch);
+    expect(gw1.length).toBeGreaterThanOrEqual(3);
+    for (const batch of gw1) {
+      // Within about one frame of the limit: the estimate cuts after the frame that passes it.
+      expect(JSON.stringify(batch).length).toBeLessThan(16 * 1024 + 2048);
+    }
+    for (let p = 0; p < 60; p++) {
+      const mine = h.published.filter(({ batch }) => batch.frames.some(([i]) => i === `p${p}`));
+      expect(mine).toHaveLength(1); // one frame: never cut in two
+      expect(frameOf(mine[0]!.batch, `p${p}`)).toEqual(['[0,"all"]', `[7,"${String(p).padEnd(1000, 'm')}"]`, `[13,{"n":${p}}]`]);
+    }
+    const closed = h.published.find(({ batch }) => batch.closes.length > 0)!;
+    expect(closed.batch.closes).toEqual([['p59', 'timeout']]);
+    expect(closed.batch.frames.map(([i]) => i)).toContain('p59');
   });
 
   it('network manager - nothing is published for empty queues', () => {
