@@ -116,7 +116,7 @@ export class Gateway {
       control: (message) => this.onControl(message),
       invalid: (what, error) => options.logger.error({ err: error, what }, 'undecodable bus message dropped'),
       published: (events) => metrics.busBatchEvents.observe(events),
-    });
+    }, config.busFlushMs);
     this.socketHandler.onAdd(() => metrics.connectionsOpen.inc());
     this.socketHandler.onRemove(() => metrics.connectionsOpen.dec());
   }
