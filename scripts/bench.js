@@ -35,7 +35,11 @@ const NATS_URL = process.env.BENCH_NATS_URL || 'nats://127.0.0.1:4222';
 const ADMIN_TOKEN = crypto.randomBytes(16).toString('hex');
 const TICK_MS = 50;
 const DATE = new Date().toISOString().slice(0, 10);
-const OUT = path.join(ROOT, 'bench', 'results', DATE);
+// --label=<name>: results in bench/results/<date>-<name>/, so variants of one day (a setting
+// on and off) keep their own files.
+const LABEL = argv.find((a) => a.startsWith('--label='))?.slice(8);
+if (LABEL !== undefined && !/^[a-z0-9-]+$/.test(LABEL)) throw new Error(`--label=${LABEL}: use lowercase letters, digits and dashes`);
+const OUT = path.join(ROOT, 'bench', 'results', LABEL ? `${DATE}-${LABEL}` : DATE);
 const PREFIX = QUICK ? 'quick-' : '';
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'shardgate-bench-'));
 const started = Date.now();
@@ -383,7 +387,7 @@ function playArgs(sys, extra) {
 
 // --- scenarios ------------------------------------------------------------------------------
 
-const summary = { date: new Date().toISOString(), quick: QUICK, command: `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`, machine: {}, results: {}, skipped: [], notes: [] };
+const summary = { date: new Date().toISOString(), quick: QUICK, command: `${process.env.BUS_FLUSH_MS ? `BUS_FLUSH_MS=${process.env.BUS_FLUSH_MS} ` : ''}npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`, machine: {}, results: {}, skipped: [], notes: [] };
 
 function machine() {
   const sh = (cmd, args) => {

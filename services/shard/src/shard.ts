@@ -62,8 +62,8 @@ export class Shard {
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       shardId: this.id,
       publish: this.publishBatch,
-      // Cut by estimate at a quarter of the largest message (UTF-8 may outgrow the estimate
-      // for non-ASCII chat); publishBatch makes the limit exact.
+      // Cut by estimate, at most a quarter of the largest message (UTF-8 may outgrow the
+      // estimate for non-ASCII chat); publishBatch makes the limit exact.
       batchBytes: Math.min(DEFAULT_BATCH_BYTES, Math.floor(bus.maxPayload / 4)),
       metrics,
       logger,
