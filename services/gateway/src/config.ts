@@ -18,7 +18,7 @@ export interface GatewayConfig {
   maxBackpressureBytes: number;
   shardTimeoutMs: number;
   heartbeatMs: number;
-  /** Client events wait this long to share a bus message (0: one message per event-loop turn). */
+  /** Bus publishes of client events are at least this far apart (0: one per event-loop turn). */
   busFlushMs: number;
   /** Peers (CIDRs) whose X-Forwarded-For / CF-Connecting-IP name the client. */
   trustedProxies: string[];
@@ -47,7 +47,7 @@ export function readGatewayConfig(reader: EnvReader, defaults: { gatewayId?: num
     maxBackpressureBytes: reader.int('MAX_BACKPRESSURE_BYTES', 1024 * 1024, { min: 16 * 1024, max: 256 * 1024 * 1024 }),
     shardTimeoutMs: reader.int('SHARD_TIMEOUT_MS', 3000, { min: 500, max: 600_000 }),
     heartbeatMs: reader.int('HEARTBEAT_MS', 1000, { min: 100, max: 60_000 }),
-    busFlushMs: reader.int('BUS_FLUSH_MS', 0, { min: 0, max: 20 }),
+    busFlushMs: reader.int('BUS_FLUSH_MS', 2, { min: 0, max: 20 }),
     trustedProxies: readList(reader, 'TRUSTED_PROXIES', isCidr, 'comma-separated IP addresses or CIDRs') ?? [],
     allowedOrigins: readList(reader, 'ALLOWED_ORIGINS', (o) => /^https?:\/\/[^/\s]+$/i.test(o), 'comma-separated origins like https://play.example.com'),
     adminToken: reader.optionalString('ADMIN_TOKEN', /^\S{16,512}$/, 'at least 16 characters without spaces'),

@@ -29,15 +29,17 @@ export interface ShardLinkHandlers {
 /**
  * The gateway's side of the bus. Client events are collected per shard and published once
  * per event-loop turn (setImmediate): one publish per frame costs a socket write each and
- * was 2 to 3 times slower (toolchain.md). With `flushMs` > 0 they wait up to that long for
- * more (fewer, larger writes under load, for at most that much latency against a tick of
- * tens of ms). Order per connection is kept: one gateway, one subject per shard, events
- * appended in arrival order.
+ * was 2 to 3 times slower (toolchain.md). With `flushMs` > 0, publishes are at least that far
+ * apart: an event after a quiet spell goes out at the end of its turn as before, but under
+ * load events gather for up to `flushMs` (fewer, larger NATS writes: the NATS server's CPU fell
+ * from 41 % to 16 % of a core at the chat maximum, docs/benchmarks.md). Order per connection is
+ * kept: one gateway, one subject per shard, events appended in arrival order.
  */
 export class ShardLink {
   private readonly outbox = new Map<string, ClientEvent[]>();
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
+  private lastFlush = -Infinity;
   private readonly subscriptions: Subscription[] = [];
 
   constructor(
@@ -83,7 +85,8 @@ export class ShardLink {
     events.push(event);
     if (!this.scheduled) {
       this.scheduled = true;
-      if (this.flushMs > 0) this.timer = setTimeout(() => this.flush(), this.flushMs);
+      const wait = this.lastFlush + this.flushMs - performance.now();
+      if (wait >= 1) this.timer = setTimeout(() => this.flush(), wait);
       else setImmediate(() => this.flush());
     }
   }
@@ -91,6 +94,7 @@ export class ShardLink {
   /** Publishes everything queued, one message per shard. */
   flush(): void {
     this.scheduled = false;
+    this.lastFlush = performance.now();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const [shard, events] of this.outbox) {

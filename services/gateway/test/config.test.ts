@@ -35,7 +35,7 @@ describe('gateway config', () => {
       shardTimeoutMs: 3000,
       trustedProxies: [],
       heartbeatMs: 1000,
-      busFlushMs: 0,
+      busFlushMs: 2,
     });
   });
 
@@ -65,7 +65,7 @@ describe('gateway config', () => {
       MAX_BACKPRESSURE_BYTES: '16384',
       SHARD_TIMEOUT_MS: '500',
       HEARTBEAT_MS: '100',
-      BUS_FLUSH_MS: '2',
+      BUS_FLUSH_MS: '0',
       TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.0.2.7',
       ALLOWED_ORIGINS: 'https://play.example.com,http://localhost:9001',
       ADMIN_TOKEN: 'a-long-enough-admin-token',
@@ -84,7 +84,7 @@ describe('gateway config', () => {
       maxBackpressureBytes: 16384,
       shardTimeoutMs: 500,
       heartbeatMs: 100,
-      busFlushMs: 2,
+      busFlushMs: 0,
       trustedProxies: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'],
       allowedOrigins: ['https://play.example.com', 'http://localhost:9001'],
       adminToken: 'a-long-enough-admin-token',
