@@ -434,7 +434,11 @@ function writeProfiles(label) {
   }
 }
 
-/** Chat round trips: closed loop (the maximum), then open loop at half of it. */
+/**
+ * Chat round trips: closed loop (the maximum), then open loop at half of it, then at a tenth
+ * (light: where the CPUs are mostly idle, so the round trip shows the pipeline, not the queue
+ * for a core shared with the generator).
+ */
 async function chatScenario(name) {
   const lattice = `lattice:144`;
   const common = ['--bots', String(P.chatBots), '--duration', String(P.window), '--move-rate', '0', '--map-size', String(P.chatMap), '--sources', nextSources(), '--connect-rate', '150'];
@@ -452,7 +456,10 @@ async function chatScenario(name) {
     // Fresh sources: the previous run's addresses are still within CONNECT_INTERVAL_MS.
     common[common.indexOf('--sources') + 1] = nextSources();
     const half = await runLoadgen(`chat-half-${name}`, playArgs(sys, [...common, ...spread, '--chat-rate', perBot.toFixed(3)]));
-    return { max: compact(max), half: compact(half), offeredHalfPerSec: Math.round(perBot * P.chatBots) };
+    common[common.indexOf('--sources') + 1] = nextSources();
+    const lightPerBot = Math.max(0.01, rt / 10 / P.chatBots);
+    const light = await runLoadgen(`chat-light-${name}`, playArgs(sys, [...common, ...spread, '--chat-rate', lightPerBot.toFixed(3)]));
+    return { max: compact(max), half: compact(half), light: compact(light), offeredHalfPerSec: Math.round(perBot * P.chatBots) };
   }, `chat-${name}`);
 }
 
@@ -654,7 +661,7 @@ function summarize() {
   const targets = [];
   if (R.chat) {
     md.push('## Chat round trips', '', `Closed loop: ${P.chatBots} bots, ${P.chatWindow} lines in flight each, one bot per lattice point every 144 tiles on a ${P.chatMap}-tile map (nobody sees anybody: each line reaches only its sender). Then open loop at half that rate. ${P.window} s windows.`, '');
-    md.push('| system | bots joined | max chat RT/s | p50 ms | p99 ms | lost | vs ceiling | half-load offered/s | half-load RT/s | half p50 ms | half p99 ms | half lost | shard tick p99 ms (max / half) | CPU % at max (one core = 100) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    md.push('| system | bots joined | max chat RT/s | p50 ms | p99 ms | lost | vs ceiling | half-load offered/s | half-load RT/s | half p50 ms | half p99 ms | half lost | shard tick p99 ms (max / half) | tick lag p99 ms (half) | light RT/s | light p50 ms | light p99 ms | CPU % at max (one core = 100) | CPU % at half |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     const ceiling = R.chat.ceiling?.max.stages[0]?.chat.rtPerSec;
     for (const [name, r] of Object.entries(R.chat)) {
       if (r.error) {
@@ -667,7 +674,12 @@ function summarize() {
         const t = Object.values(st?.scrape ?? {}).filter((x) => x.tickP99Ms !== undefined && x.tickP99Ms !== null);
         return t.length ? t.map((x) => fmt(x.tickP99Ms, 1)).join('+') : '-';
       };
-      md.push(`| ${name} | ${m?.joined}/${m?.bots} | ${fmt(m?.chat.rtPerSec)} | ${fmt(m?.chat.p50, 1)} | ${fmt(m?.chat.p99, 1)} | ${fmt(m?.chat.lost)} | ${ceiling ? fmt((m.chat.rtPerSec / ceiling) * 100, 1) + ' %' : '-'} | ${fmt(r.offeredHalfPerSec)} | ${fmt(h?.chat.rtPerSec)} | ${fmt(h?.chat.p50, 1)} | ${fmt(h?.chat.p99, 1)} | ${fmt(h?.chat.lost)} | ${tick(m)} / ${tick(h)} | ${m ? cpuCell(m.cpu) : '-'} |`);
+      const lag = (st) => {
+        const t = Object.values(st?.scrape ?? {}).filter((x) => x.tickLagP99Ms !== undefined && x.tickLagP99Ms !== null);
+        return t.length ? t.map((x) => fmt(x.tickLagP99Ms, 1)).join('+') : '-';
+      };
+      const l = r.light?.stages[0];
+      md.push(`| ${name} | ${m?.joined}/${m?.bots} | ${fmt(m?.chat.rtPerSec)} | ${fmt(m?.chat.p50, 1)} | ${fmt(m?.chat.p99, 1)} | ${fmt(m?.chat.lost)} | ${ceiling ? fmt((m.chat.rtPerSec / ceiling) * 100, 1) + ' %' : '-'} | ${fmt(r.offeredHalfPerSec)} | ${fmt(h?.chat.rtPerSec)} | ${fmt(h?.chat.p50, 1)} | ${fmt(h?.chat.p99, 1)} | ${fmt(h?.chat.lost)} | ${tick(m)} / ${tick(h)} | ${lag(h)} | ${fmt(l?.chat.rtPerSec)} | ${fmt(l?.chat.p50, 1)} | ${fmt(l?.chat.p99, 1)} | ${m ? cpuCell(m.cpu) : '-'} | ${h ? cpuCell(h.cpu) : '-'} |`);
     }
     md.push('');
     for (const d of ['dist1', 'dist2']) {

@@ -61,6 +61,7 @@ describe('metrics - the exposition on /metrics', () => {
       'shardgate_gateway_slow_reader_closes_total',
       'shardgate_shard_players',
       'shardgate_shard_tick_duration_seconds',
+      'shardgate_shard_tick_lag_seconds',
       'shardgate_shard_tick_overruns_total',
       'shardgate_shard_packets_queued_total',
       'shardgate_shard_packets_flushed_total',

@@ -61,6 +61,12 @@ export function createShardMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: r,
     }),
+    tickLag: new Histogram({
+      name: 'shardgate_shard_tick_lag_seconds',
+      help: 'How late each tick started against its schedule (the event loop was busy or the process waited for a CPU)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: r,
+    }),
     tickOverruns: new Counter({ name: 'shardgate_shard_tick_overruns_total', help: 'Ticks that took longer than TICK_MS', registers: r }),
     packetsQueued: new Counter({ name: 'shardgate_shard_packets_queued_total', help: 'Packets queued for players', registers: r }),
     packetsFlushed: new Counter({ name: 'shardgate_shard_packets_flushed_total', help: 'Packets delivered to gateways in frames', registers: r }),

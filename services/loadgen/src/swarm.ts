@@ -74,6 +74,8 @@ export interface ScrapeDelta {
   tickP50Ms?: number | null;
   tickP99Ms?: number | null;
   tickP999Ms?: number | null;
+  /** p99 of how late ticks started against their schedule (shardgate_shard_tick_lag_seconds). */
+  tickLagP99Ms?: number | null;
   ticks?: number;
   tickOverruns?: number;
   /** Share of ticks at or under 10 ms (exact: a bucket bound). */
@@ -527,6 +529,8 @@ export class Swarm implements BotHost {
         d.tickP50Ms = round(histogramQuantile(0.5, tb) * 1000, 3);
         d.tickP99Ms = round(histogramQuantile(0.99, tb) * 1000, 3);
         d.tickP999Ms = round(histogramQuantile(0.999, tb) * 1000, 3);
+        const lag = bucketDelta(bucketsOf(b, 'shardgate_shard_tick_lag_seconds'), bucketsOf(a, 'shardgate_shard_tick_lag_seconds'));
+        if (lag.length > 0) d.tickLagP99Ms = round(histogramQuantile(0.99, lag) * 1000, 3);
         const at10 = tb.find((x) => x.le === 0.01);
         d.ticksUnder10ms = at10 && d.ticks > 0 ? round(at10.count / d.ticks, 5) : null;
         d.tickOverruns = sumOf(a, 'shardgate_shard_tick_overruns_total') - sumOf(b, 'shardgate_shard_tick_overruns_total');

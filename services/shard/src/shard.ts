@@ -81,6 +81,7 @@ export class Shard {
       intervalMs: config.tickMs,
       tick: () => this.tick(),
       observe: (seconds) => metrics.tickSeconds.observe(seconds),
+      lag: (seconds) => metrics.tickLag.observe(seconds),
       overrun: () => metrics.tickOverruns.inc(),
       onError: (err) => logger.error({ err }, 'tick failed'),
     });

@@ -5,6 +5,12 @@ export interface TickLoopOptions {
   tick: () => void;
   /** Duration of each tick in seconds (the histogram). */
   observe: (seconds: number) => void;
+  /**
+   * How late the tick started against its schedule, in seconds. Every packet queued waits for
+   * the tick, so this adds straight to players' round trips; it grows when the event loop is
+   * busy (inbound batches) or the process waits for a CPU.
+   */
+  lag?: (seconds: number) => void;
   /** A tick longer than the interval. */
   overrun: () => void;
   /** A tick that threw; the loop goes on. */
@@ -38,8 +44,9 @@ export class TickLoop {
   }
 
   private readonly run = (): void => {
-    const { intervalMs, tick, observe, overrun, onError } = this.options;
+    const { intervalMs, tick, observe, lag, overrun, onError } = this.options;
     const started = performance.now();
+    lag?.(Math.max(0, started - this.next) / 1000);
     try {
       tick();
     } catch (err) {
