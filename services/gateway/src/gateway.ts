@@ -63,6 +63,8 @@ function transportCloseReason(code: number, message: string): string {
 
 /** Room above MAX_BACKPRESSURE_BYTES for the frame that crosses it and the close frame after it. */
 const BACKPRESSURE_HEADROOM_BYTES = 512 * 1024;
+/** The sweep's period: inactivity timeouts and silent shards. */
+const SWEEP_MS = 1000;
 
 /** Bad frames per connection that get a log line; all of them are counted. */
 const LOGGED_BAD_FRAMES = 5;
@@ -88,6 +90,7 @@ export class Gateway {
   private readonly now: () => number;
   private listenSocket: uWS.us_listen_socket | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private lastSweepAt = 0;
   private accepting = false;
   /** Every gateway's last heartbeat (this one's included), for deployment-wide stats. */
   private readonly peers = new Map<string, { connections: number; lastSeen: number }>();
@@ -107,7 +110,10 @@ export class Gateway {
     this.main = new Main(this.registry, () => this.accepting);
     this.admission = new WorldAdmission(options.guard);
     this.link = new ShardLink(bus, subjects, this.id, {
-      batch: (batch) => deliverBatch(batch, this.socketHandler, options.metrics, options.logger),
+      batch: (batch) => {
+        this.registry.seen(batch.shard);
+        deliverBatch(batch, this.socketHandler, options.metrics, options.logger);
+      },
       heartbeat: (heartbeat) => {
         this.registry.update(heartbeat);
         metrics.shardsKnown.set(this.registry.size);
@@ -195,7 +201,8 @@ export class Gateway {
       busConnected.set(status === 'connected' ? 1 : 0);
       if (status === 'connected') this.registry.refresh();
     });
-    this.timers.push(setInterval(() => this.sweep(), 1000));
+    this.lastSweepAt = this.now();
+    this.timers.push(setInterval(() => this.sweep(), SWEEP_MS));
     this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
     for (const timer of this.timers) timer.unref();
     this.heartbeat();
@@ -372,17 +379,27 @@ export class Gateway {
   /** Once a second: inactivity timeouts, and shards that went silent. */
   private sweep(): void {
     const now = this.now();
+    const stalledMs = now - this.lastSweepAt - SWEEP_MS;
+    this.lastSweepAt = now;
     const timeout = this.options.config.inactivityTimeoutMs;
     for (const connection of this.socketHandler.all()) {
       if (!connection.closed && connection.isInactive(now, timeout)) connection.close(CloseReasons.Timeout);
     }
     // Cut off from the bus, every shard looks silent; judge none until it is back.
     if (this.options.bus.status !== 'connected') return;
+    // This sweep itself ran late: our event loop was stalled, and heartbeats may be waiting
+    // unread in the socket. Closing every player for our own stall would be the worst answer.
+    if (stalledMs > SWEEP_MS) {
+      this.registry.refresh();
+      this.options.logger.warn({ stalledMs: Math.round(stalledMs) }, 'event loop stalled: shards get a fresh heartbeat timeout');
+      return;
+    }
+    const silentMs = new Map(this.registry.list().map((info) => [info.shard, now - info.lastSeen]));
     const lost = this.registry.sweep();
     this.options.metrics.shardsKnown.set(this.registry.size);
     if (lost.length === 0) return;
     const gone = new Set(lost);
-    this.options.logger.error({ shards: lost }, 'shard heartbeat lost: closing its players');
+    this.options.logger.error({ shards: lost, silentMs: lost.map((shard) => silentMs.get(shard)) }, 'shard heartbeat lost: closing its players');
     for (const connection of [...this.socketHandler.all()]) {
       if (connection.shard !== undefined && gone.has(connection.shard)) connection.close(CloseReasons.Error);
     }

@@ -36,6 +36,15 @@ export class ShardRegistry {
     });
   }
 
+  /**
+   * A batch from the shard: as good a sign of life as a heartbeat. Under load a heartbeat can
+   * wait behind many batches in the same connection; the batches prove the shard is there.
+   */
+  seen(shard: string): void {
+    const info = this.shards.get(shard);
+    if (info) info.lastSeen = this.now();
+  }
+
   private hasRoom(info: ShardInfo): boolean {
     return info.accepting && info.players + info.pending < info.capacity;
   }
@@ -60,8 +69,9 @@ export class ShardRegistry {
   }
 
   /**
-   * The bus came back after an outage: no heartbeat could arrive meanwhile, so every known
-   * shard gets a full timeout from now instead of being declared lost.
+   * The bus came back after an outage, or this process's event loop was stalled: heartbeats
+   * could not arrive (or sit unread in the socket), so every known shard gets a full timeout
+   * from now instead of being declared lost.
    */
   refresh(): void {
     const now = this.now();

@@ -202,6 +202,19 @@ describe('shard registry', () => {
       expect(r.sweep()).toEqual([]);
     });
 
+    test('shard registry - a batch from a shard keeps it alive like a heartbeat; an unknown shard is not added', () => {
+      const { registry: r, clock } = registry(3000);
+      r.update(heartbeat('s1', { players: 7 }));
+      clock.advance(2500);
+      r.seen('s1');
+      r.seen('stranger');
+      clock.advance(2500);
+      expect(r.sweep()).toEqual([]);
+      expect(r.list().map((s) => [s.shard, s.players])).toEqual([['s1', 7]]);
+      clock.advance(501);
+      expect(r.sweep()).toEqual(['s1']);
+    });
+
     test('shard registry - a heartbeat keeps a shard alive', () => {
       const { registry: r, clock } = registry(3000);
       r.update(heartbeat('s1'));

@@ -18,6 +18,9 @@ export interface StopOptions {
   notify?: boolean | string;
 }
 
+/** Ticks this far apart mean the process itself stalled (see expireGateways). */
+const STALL_MS = 1000;
+
 export const DEFAULT_STOP_NOTICE = 'The server is shutting down for maintenance.';
 
 /**
@@ -35,6 +38,7 @@ export class Shard {
   private readonly metrics: ShardMetrics;
   private readonly now: () => number;
   private readonly liveness: GatewayLiveness;
+  private lastExpiry = Number.POSITIVE_INFINITY;
   private stopStatus: (() => void) | null = null;
   private readonly loop: TickLoop;
   private readonly inbox: InboxContext;
@@ -198,8 +202,18 @@ export class Shard {
   }
 
   private expireGateways(): void {
+    const now = this.now();
+    const since = now - this.lastExpiry;
+    this.lastExpiry = now;
     // Cut off from the bus, every gateway looks silent; judge none until it is back.
     if (this.bus.status !== 'connected') return;
+    // This process was stalled (ticks a second or more apart): what gateways sent meanwhile
+    // may still be unread. Despawning everyone for our own stall would be the worst answer.
+    if (since > STALL_MS) {
+      this.liveness.refresh(now);
+      this.logger.warn({ stalledMs: Math.round(since) }, 'event loop stalled: gateways get a fresh timeout');
+      return;
+    }
     for (const gateway of this.liveness.expire(this.now())) {
       const instances = this.world.network.instancesOf(gateway);
       if (instances.length === 0) continue;

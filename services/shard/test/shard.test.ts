@@ -126,6 +126,30 @@ describe('Shard over the in-process bus', () => {
     }
   });
 
+  it('shard - its own stall does not despawn the players of gateways that kept beating', async () => {
+    const s = await setup({ gatewayTimeoutMs: 300 });
+    await s.shard.start();
+    const alive = setInterval(() => s.bus.publish(s.subjects.gatewayHeartbeat, encodeEnvelope({ gateway: 'gw1', connections: 1 })), 50);
+    s.send([
+      s.open('0100001', 'gw1'),
+      s.message('0100001', Packets.Handshake, { gVer: VERSION }),
+      s.message('0100001', Packets.Login, { opcode: 2 }),
+      s.message('0100001', Packets.Ready, null),
+    ], 'gw1');
+    try {
+      await waitFor(() => s.received.ofId('0100001', Packets.Welcome).length === 1, 'in the world');
+      // Blocked for 4x the gateway timeout: after it, the tick's timer runs before the
+      // heartbeats waiting in the bus are read, and the gateway only looks silent.
+      const until = performance.now() + 1200;
+      while (performance.now() < until);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(s.received.closeOf('0100001')).toBeUndefined();
+      expect(s.shard.world.players.has('0100001')).toBe(true);
+    } finally {
+      clearInterval(alive);
+    }
+  });
+
   it('shard - stop notifies the players, closes them with maintenance and announces accepting false', async () => {
     const s = await setup();
     await s.shard.start();
