@@ -24,7 +24,10 @@ const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
  * Builds Map packets for sets of regions. A region's tiles never change, so each region's
  * JSON is built once, and each encoded packet (gzip is the expensive part: a 3x3 block of
  * the built-in map is ~0.5 MB of JSON) is kept for the next player asking for the same set.
- * The packet cache is bounded; the least recently used entry goes first.
+ * The packet cache is bounded; the least recently used entry goes first. By default it holds
+ * every single-region packet of the map plus 1024 sets: walking and teleports send one packet
+ * per region, and a bound below the region count made a 1 600-region map gzip the same
+ * regions over and over (a third of the shard's CPU, and stalls of seconds, in the benchmark).
  */
 export class MapCodec {
   private readonly regionJson: Array<string | undefined> = [];
@@ -34,7 +37,7 @@ export class MapCodec {
 
   constructor(
     private readonly map: GameMap,
-    private readonly maxCachedPackets = 1024,
+    private readonly maxCachedPackets = map.grid.count + 1024,
   ) {}
 
   /** The serialized Map packet for `regions` (any order, duplicates ignored). */

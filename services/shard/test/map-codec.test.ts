@@ -64,6 +64,21 @@ describe('MapCodec', () => {
     expect(codec.misses).toBe(4);
   });
 
+  it('map codec - by default every region of a map of more than 1024 regions stays cached', () => {
+    // 6 x 200 = 1 200 regions, empty (the content does not matter, the count does; empty is quick).
+    const width = 48 * 6;
+    const height = 48 * 200;
+    const data = new Array<number>(width * height).fill(0);
+    data[width + 1] = 1; // the spawn must stand on a tile
+    const map = new GameMap({ width, height, data, collisions: [], spawn: { x: 1, y: 1 }, source: 'test' });
+    const codec = new MapCodec(map);
+    for (let r = 0; r < map.grid.count; r++) codec.serialized([r]);
+    expect(codec.misses).toBe(1200);
+    for (let r = 0; r < map.grid.count; r++) codec.serialized([r]);
+    expect(codec.misses).toBe(1200); // the second walk over the map is all hits
+    expect(codec.hits).toBe(1200);
+  });
+
   it('map codec - decodeMapPacket refuses what is not a Map packet', () => {
     expect(() => decodeMapPacket([5, 'x', 1])).toThrow(MapPacketError);
     expect(() => decodeMapPacket([4, '!!!not base64 gzip', 3])).toThrow(MapPacketError);
