@@ -10,11 +10,11 @@ import type { RegionIndex, RegionMember } from './regions';
  */
 export type Outgoing = ServerPacket | string;
 
-function serialized(packet: Outgoing): string {
+function textOf(packet: Outgoing): string {
   return typeof packet === 'string' ? packet : serializePacket(packet);
 }
 
-/** The only way out of the shard: one call per gateway per flush. Must not throw. */
+/** The only way out of the shard: one or more calls per gateway per flush, in order. Must not throw. */
 export type PublishBatch = (gatewayId: string, batch: ShardBatch) => void;
 
 /** A connection that can stand in a region: region broadcasts reach its outbox directly. */
@@ -56,8 +56,8 @@ interface ImmediateBatch {
 
 /**
  * The seed's NetworkManager: a packet queue per connection, flushed by `parse()` once per
- * tick as one ShardBatch per gateway (several when it passes `batchBytes`). Every send serializes its packet once into the
- * tick's packet table and queues its index for each recipient, so a region broadcast costs
+ * tick as one ShardBatch per gateway (several when it passes `batchBytes`). Every send
+ * serializes its packet once into the tick's packet table and queues its index for each recipient, so a region broadcast costs
  * one JSON.stringify and one array push per recipient, and its bytes travel once per
  * gateway batch. No I/O here: batches go out through the injected `publish` port.
  */
@@ -108,7 +108,7 @@ export class NetworkManager {
 
   send(instance: string, packet: Outgoing): void {
     const outbox = this.outboxes.get(instance);
-    if (outbox !== undefined && outbox.open) this.push(outbox, this.add(serialized(packet)));
+    if (outbox !== undefined && outbox.open) this.push(outbox, this.add(textOf(packet)));
   }
 
   /** Queues an already serialized packet (cached ones such as Map). */
@@ -118,7 +118,7 @@ export class NetworkManager {
   }
 
   sendToPlayers(instances: Iterable<string>, packet: Outgoing, ignore?: string): void {
-    const index = this.add(serialized(packet));
+    const index = this.add(textOf(packet));
     for (const instance of instances) {
       if (instance === ignore) continue;
       const outbox = this.outboxes.get(instance);
@@ -128,7 +128,7 @@ export class NetworkManager {
 
   /** Like sendToPlayers, for recipients already at hand (no lookup per recipient). */
   sendToRecipients(recipients: Iterable<Recipient>, packet: Outgoing, ignore?: string): void {
-    const index = this.add(serialized(packet));
+    const index = this.add(textOf(packet));
     for (const r of recipients) if (r.instance !== ignore) this.push(r.outbox, index);
   }
 
@@ -140,20 +140,20 @@ export class NetworkManager {
 
   sendToRegion(region: number, packet: Outgoing, ignore?: string): void {
     this.regionSends += 1;
-    this.pushToRegion(region, this.add(serialized(packet)), ignore);
+    this.pushToRegion(region, this.add(textOf(packet)), ignore);
   }
 
   sendToSurroundingRegions(region: number, packet: Outgoing, ignore?: string): void {
     this.regionSends += 1;
     const regions = this.options.host.regions;
     if (region < 0 || region >= regions.grid.count) return;
-    const index = this.add(serialized(packet));
+    const index = this.add(textOf(packet));
     for (const r of regions.grid.surrounding(region)) this.pushToRegion(r, index, ignore);
   }
 
   /** Every open connection, logged in or not. */
   broadcast(packet: Outgoing, ignore?: string): void {
-    const index = this.add(serialized(packet));
+    const index = this.add(textOf(packet));
     for (const outbox of this.outboxes.values()) if (outbox.instance !== ignore) this.push(outbox, index);
   }
 
@@ -172,7 +172,7 @@ export class NetworkManager {
       for (const queued of outbox.packets) frame.push(queued);
       outbox.packets = [];
     }
-    frame.push(this.add(serialized(packet)));
+    frame.push(this.add(textOf(packet)));
     this.queued += 1;
   }
 
