@@ -11,16 +11,7 @@ import type { LogLine, ServiceProcess } from '../support/service';
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** mulberry32: the same seed gives the same stream, so a fuzz run reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../services/loadgen/src/prng';
 
 /** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
 export function rssBytes(pid: number): number {

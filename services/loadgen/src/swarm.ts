@@ -4,6 +4,7 @@ import { bucketDelta, bucketsOf, fetchText, histogramQuantile, parseMetrics, sum
 import { cpuBetween, snapshot, type CpuReport, type ProcessRef } from './procstat';
 import { SourceList, SourcePool } from './sources';
 import { Histogram, round, type HistogramJson, type LatencySummary } from './stats';
+import { mulberry32 } from './prng';
 import { parseTarget, transport, type Target, type TransportName } from './transport';
 
 export type Mode = 'play' | 'idle' | 'storm';
@@ -156,17 +157,6 @@ const LOST_GRACE_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A tiny deterministic PRNG (mulberry32) so a run's walks can be repeated. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Swarm implements BotHost {
   readonly counters = new Counters();
@@ -214,7 +204,8 @@ export class Swarm implements BotHost {
     this.targets = options.urls.map((u) => parseTarget(u, path));
     this.pool = new SourcePool(new SourceList(options.sources), options.mode === 'storm' ? 1 : options.maxPerSource, options.connectIntervalMs);
     this.connect = transport(options.transport);
-    this.random = rng(options.seed ?? 1);
+    // Seeded, so a run's walks can be repeated.
+    this.random = mulberry32(options.seed ?? 1);
     if (options.spread.kind === 'lattice') {
       const s = options.spread.spacing;
       for (let y = Math.floor(s / 2); y < options.mapSize - options.margin; y += s) {

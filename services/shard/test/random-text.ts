@@ -1,17 +1,8 @@
 // Seeded random strings for the property tests of chat.ts and packets.ts: a failure names
 // its seed and reproduces.
 
-/** mulberry32, as test/hardening/helpers.ts (not imported: that module opens sockets). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The repository's one mulberry32 (the hardening helpers re-export it too).
+export { mulberry32 as prng } from '../../loadgen/src/prng';
 
 const codes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
 
