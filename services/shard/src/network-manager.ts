@@ -57,9 +57,9 @@ interface ImmediateBatch {
 /**
  * The seed's NetworkManager: a packet queue per connection, flushed by `parse()` once per
  * tick as one ShardBatch per gateway (several when it passes `batchBytes`). Every send
- * serializes its packet once into the tick's packet table and queues its index for each recipient, so a region broadcast costs
- * one JSON.stringify and one array push per recipient, and its bytes travel once per
- * gateway batch. No I/O here: batches go out through the injected `publish` port.
+ * serializes its packet once into the tick's packet table and queues its index for each
+ * recipient, so a region broadcast costs one JSON.stringify and one array push per
+ * recipient, and its bytes travel once per gateway batch. No I/O here: batches go out through the injected `publish` port.
  */
 export class NetworkManager {
   private readonly outboxes = new Map<string, Outbox>();
