@@ -157,7 +157,6 @@ const LOST_GRACE_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-
 export class Swarm implements BotHost {
   readonly counters = new Counters();
   readonly protocol: Protocol;
