@@ -59,6 +59,8 @@ describe('metrics - the exposition on /metrics', () => {
       'shardgate_gateway_admission_duration_seconds',
       'shardgate_gateway_bus_batch_events',
       'shardgate_gateway_slow_reader_closes_total',
+      'shardgate_gateway_send_buffered_bytes',
+      'shardgate_gateway_send_buffered_max_bytes',
       'shardgate_shard_players',
       'shardgate_shard_tick_duration_seconds',
       'shardgate_shard_tick_lag_seconds',

@@ -41,6 +41,16 @@ export function createGatewayMetrics(registry: Registry) {
       registers: r,
     }),
     slowReaderCloses: new Counter({ name: 'shardgate_gateway_slow_reader_closes_total', help: 'Connections closed for unsent bytes over the backpressure bound', registers: r }),
+    sendBuffered: new Gauge({
+      name: 'shardgate_gateway_send_buffered_bytes',
+      help: 'Bytes this gateway holds for clients that have not read them yet (uWS backpressure), summed over connections; sampled each second',
+      registers: r,
+    }),
+    sendBufferedMax: new Gauge({
+      name: 'shardgate_gateway_send_buffered_max_bytes',
+      help: 'The most bytes held for any one client (MAX_BACKPRESSURE_BYTES plus one frame at most); sampled each second',
+      registers: r,
+    }),
     shardsKnown: new Gauge({ name: 'shardgate_gateway_shards_known', help: 'Shards this gateway has heard from within SHARD_TIMEOUT_MS', registers: r }),
     busConnected: new Gauge({ name: 'shardgate_gateway_bus_connected', help: '1 while this gateway is connected to its bus, else 0', registers: r }),
     redisConnected: new Gauge({ name: 'shardgate_gateway_redis_connected', help: '1 while this gateway reaches Redis (always 1 in the embedded mode), else 0', registers: r }),

@@ -87,6 +87,11 @@ export class Connection {
     return 'sent';
   }
 
+  /** Bytes uWS holds for this client that it has not read yet (0 once closed: never touch a closed socket). */
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.socket.getBufferedAmount();
+  }
+
   /** Closes with Kaetram's code 1010 and a reason the client knows. Idempotent. */
   close(reason: CloseReason): void {
     if (this.closed) return;

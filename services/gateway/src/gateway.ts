@@ -382,9 +382,21 @@ export class Gateway {
     const stalledMs = now - this.lastSweepAt - SWEEP_MS;
     this.lastSweepAt = now;
     const timeout = this.options.config.inactivityTimeoutMs;
+    // The same pass measures what slow readers cost: the bytes held for them (memory an SRE sees).
+    let buffered = 0;
+    let largest = 0;
     for (const connection of this.socketHandler.all()) {
-      if (!connection.closed && connection.isInactive(now, timeout)) connection.close(CloseReasons.Timeout);
+      if (connection.closed) continue;
+      if (connection.isInactive(now, timeout)) {
+        connection.close(CloseReasons.Timeout);
+        continue;
+      }
+      const bytes = connection.bufferedAmount();
+      buffered += bytes;
+      if (bytes > largest) largest = bytes;
     }
+    this.options.metrics.sendBuffered.set(buffered);
+    this.options.metrics.sendBufferedMax.set(largest);
     // Cut off from the bus, every shard looks silent; judge none until it is back.
     if (this.options.bus.status !== 'connected') return;
     // This sweep itself ran late: our event loop was stalled, and heartbeats may be waiting

@@ -124,6 +124,16 @@ describe('connection', () => {
       expect(record.sent).toEqual(['before']);
     });
 
+    test('connection - bufferedAmount reports what uWS holds, and 0 once closed without touching the socket', () => {
+      const { connection, set, record } = open({}, { buffered: 4096 });
+      expect(connection.bufferedAmount()).toBe(4096);
+      set({ buffered: 70000 });
+      expect(connection.bufferedAmount()).toBe(70000);
+      connection.close(CloseReasons.Lost);
+      expect(connection.bufferedAmount()).toBe(0);
+      expect(record.accessAfterEnd).toEqual([]);
+    });
+
     test("connection - a slow reader closed with 'lost' gets one end and no further frames", () => {
       const { connection, record } = open({}, { sendStatus: 2 });
       expect(connection.sendUTF8('one')).toBe('slow');
