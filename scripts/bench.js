@@ -243,6 +243,19 @@ function mapFile(side) {
   return file;
 }
 
+/**
+ * The control tick: the shard's TickLoop with a fixed 1 ms of CPU per tick, in its own process
+ * for the whole run (bench/control-tick.js). Started first, so it calibrates on a quiet machine.
+ */
+let control = null;
+async function startControl() {
+  const port = await freePort();
+  const p = startNode('control', 'bench/control-tick.js', [], { PORT: String(port), TICK_MS: String(TICK_MS), CONTROL_WORK_MS: '1' });
+  const url = `http://127.0.0.1:${port}/metrics`;
+  await waitFor('control tick', async () => (await get(url)).status === 200, 10000, [p]);
+  return { name: 'control', url };
+}
+
 async function startEcho() {
   const port = await freePort();
   const p = startNode('echo', 'bench/echo-server.js', [], { PORT: String(port) });
@@ -375,11 +388,12 @@ function runLoadgen(name, args, { timeoutMs = 600_000, onReady } = {}) {
 }
 
 const pidArg = (pids) => pids.map((p) => `${p.name}=${p.pid}`).join(',');
-const scrapeArg = (sys) => (sys.scrape ?? []).map((s) => `${s.name}=${s.url}`).join(',');
+// Every window also scrapes the control tick (bench/control-tick.js), when it runs.
+const scrapeArg = (sys) => [...(sys.scrape ?? []), ...(control ? [control] : [])].map((s) => `${s.name}=${s.url}`).join(',');
 
 function playArgs(sys, extra) {
   const args = ['--url', sys.urls.join(','), '--protocol', sys.protocol, '--server-pids', pidArg(sys.pids), '--settle', String(P.settle), '--quiet'];
-  if (sys.scrape?.length) args.push('--scrape', scrapeArg(sys));
+  if (scrapeArg(sys)) args.push('--scrape', scrapeArg(sys));
   if (sys.admin) args.push('--admin-url', sys.admin, '--admin-token', ADMIN_TOKEN);
   if (sys.protocol === 'socketio') args.push('--spread-via', 'socketio');
   return [...args, ...extra];
@@ -650,6 +664,11 @@ function compact(r) {
 // --- summary --------------------------------------------------------------------------------
 
 const fmt = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+/** The control tick's p99 duration and lag over a window (its work is a fixed 1 ms). */
+const controlCell = (st) => {
+  const c = st?.scrape?.control;
+  return c && c.tickP99Ms !== undefined && c.tickP99Ms !== null ? `${fmt(c.tickP99Ms, 1)} / ${fmt(c.tickLagP99Ms, 1)}` : '-';
+};
 const cpuCell = (cpu) => [`gen ${fmt(cpu.generator)}`, ...Object.entries(cpu.servers).map(([k, v]) => `${k} ${fmt(v.cpuPct)}`)].join(', ');
 
 function summarize() {
@@ -661,7 +680,7 @@ function summarize() {
   const targets = [];
   if (R.chat) {
     md.push('## Chat round trips', '', `Closed loop: ${P.chatBots} bots, ${P.chatWindow} lines in flight each, one bot per lattice point every 144 tiles on a ${P.chatMap}-tile map (nobody sees anybody: each line reaches only its sender). Then open loop at half that rate. ${P.window} s windows.`, '');
-    md.push('| system | bots joined | max chat RT/s | p50 ms | p99 ms | lost | vs ceiling | half-load offered/s | half-load RT/s | half p50 ms | half p99 ms | half lost | shard tick p99 ms (max / half) | tick lag p99 ms (half) | light RT/s | light p50 ms | light p99 ms | CPU % at max (one core = 100) | CPU % at half |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    md.push('| system | bots joined | max chat RT/s | p50 ms | p99 ms | lost | vs ceiling | half-load offered/s | half-load RT/s | half p50 ms | half p99 ms | half lost | shard tick p99 ms (max / half) | tick lag p99 ms (half) | control tick / lag p99 ms (half) | light RT/s | light p50 ms | light p99 ms | CPU % at max (one core = 100) | CPU % at half |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     const ceiling = R.chat.ceiling?.max.stages[0]?.chat.rtPerSec;
     for (const [name, r] of Object.entries(R.chat)) {
       if (r.error) {
@@ -670,16 +689,17 @@ function summarize() {
       }
       const m = r.max.stages[0];
       const h = r.half.stages[0];
+      const shards = (st) => Object.entries(st?.scrape ?? {}).filter(([k]) => k !== 'control').map(([, v]) => v);
       const tick = (st) => {
-        const t = Object.values(st?.scrape ?? {}).filter((x) => x.tickP99Ms !== undefined && x.tickP99Ms !== null);
+        const t = shards(st).filter((x) => x.tickP99Ms !== undefined && x.tickP99Ms !== null);
         return t.length ? t.map((x) => fmt(x.tickP99Ms, 1)).join('+') : '-';
       };
       const lag = (st) => {
-        const t = Object.values(st?.scrape ?? {}).filter((x) => x.tickLagP99Ms !== undefined && x.tickLagP99Ms !== null);
+        const t = shards(st).filter((x) => x.tickLagP99Ms !== undefined && x.tickLagP99Ms !== null);
         return t.length ? t.map((x) => fmt(x.tickLagP99Ms, 1)).join('+') : '-';
       };
       const l = r.light?.stages[0];
-      md.push(`| ${name} | ${m?.joined}/${m?.bots} | ${fmt(m?.chat.rtPerSec)} | ${fmt(m?.chat.p50, 1)} | ${fmt(m?.chat.p99, 1)} | ${fmt(m?.chat.lost)} | ${ceiling ? fmt((m.chat.rtPerSec / ceiling) * 100, 1) + ' %' : '-'} | ${fmt(r.offeredHalfPerSec)} | ${fmt(h?.chat.rtPerSec)} | ${fmt(h?.chat.p50, 1)} | ${fmt(h?.chat.p99, 1)} | ${fmt(h?.chat.lost)} | ${tick(m)} / ${tick(h)} | ${lag(h)} | ${fmt(l?.chat.rtPerSec)} | ${fmt(l?.chat.p50, 1)} | ${fmt(l?.chat.p99, 1)} | ${m ? cpuCell(m.cpu) : '-'} | ${h ? cpuCell(h.cpu) : '-'} |`);
+      md.push(`| ${name} | ${m?.joined}/${m?.bots} | ${fmt(m?.chat.rtPerSec)} | ${fmt(m?.chat.p50, 1)} | ${fmt(m?.chat.p99, 1)} | ${fmt(m?.chat.lost)} | ${ceiling ? fmt((m.chat.rtPerSec / ceiling) * 100, 1) + ' %' : '-'} | ${fmt(r.offeredHalfPerSec)} | ${fmt(h?.chat.rtPerSec)} | ${fmt(h?.chat.p50, 1)} | ${fmt(h?.chat.p99, 1)} | ${fmt(h?.chat.lost)} | ${tick(m)} / ${tick(h)} | ${lag(h)} | ${controlCell(h)} | ${fmt(l?.chat.rtPerSec)} | ${fmt(l?.chat.p50, 1)} | ${fmt(l?.chat.p99, 1)} | ${m ? cpuCell(m.cpu) : '-'} | ${h ? cpuCell(h.cpu) : '-'} |`);
     }
     md.push('');
     for (const d of ['dist1', 'dist2']) {
@@ -772,12 +792,12 @@ function summarize() {
   }
   if (R.tick) {
     md.push('## Shard tick', '', `One shard (2 gateways), TICK_MS ${TICK_MS} (20 Hz), players spread uniformly over a ${P.tickMap}-tile map by admin teleports right after they join, random walk 2 steps/s, chat 0.2/s. p99 from the deltas of \`shardgate_shard_tick_duration_seconds\` buckets over each window (Prometheus histogram_quantile: linear inside a bucket, so a value between 5 and 10 ms means "in that bucket").`, '');
-    md.push('| players | ticks | tick p50 ms | tick p99 ms | ticks <= 10 ms | overruns | delivered packets/s | chat p99 ms | CPU % |', '|---|---|---|---|---|---|---|---|---|');
+    md.push('| players | ticks | tick p50 ms | tick p99 ms | ticks <= 10 ms | overruns | tick lag p99 ms | control tick / lag p99 ms | delivered packets/s | chat p99 ms | CPU % |', '|---|---|---|---|---|---|---|---|---|---|---|');
     if (R.tick.error) md.push(`| error: ${R.tick.error} ||||||||`);
     else
       for (const s of R.tick.stages) {
         const t = s.scrape.shard1 ?? {};
-        md.push(`| ${fmt(t.shardPlayers)} (${s.joined}/${s.bots} bots) | ${fmt(t.ticks)} | ${fmt(t.tickP50Ms, 2)} | ${fmt(t.tickP99Ms, 2)} | ${t.ticksUnder10ms === null || t.ticksUnder10ms === undefined ? '-' : fmt(t.ticksUnder10ms * 100, 2) + ' %'} | ${fmt(t.tickOverruns)} | ${fmt(s.packetsPerSec)} | ${fmt(s.chat.p99, 1)} | ${cpuCell(s.cpu)} |`);
+        md.push(`| ${fmt(t.shardPlayers)} (${s.joined}/${s.bots} bots) | ${fmt(t.ticks)} | ${fmt(t.tickP50Ms, 2)} | ${fmt(t.tickP99Ms, 2)} | ${t.ticksUnder10ms === null || t.ticksUnder10ms === undefined ? '-' : fmt(t.ticksUnder10ms * 100, 2) + ' %'} | ${fmt(t.tickOverruns)} | ${fmt(t.tickLagP99Ms, 1)} | ${controlCell(s)} | ${fmt(s.packetsPerSec)} | ${fmt(s.chat.p99, 1)} | ${cpuCell(s.cpu)} |`);
       }
     md.push('');
     const at2k = R.tick.stages?.find((s) => s.bots === 2000);
@@ -830,6 +850,8 @@ async function main() {
     }
   }
   summary.commands ??= {};
+  control = await startControl();
+  summary.notes.push('Control tick (bench/control-tick.js): the shard\'s TickLoop in a process of its own for the whole run, with the same 1 ms of CPU work every tick (calibrated at start). Its tick p99 and lag p99 over each window show what the shared machine did to a tick whose work does not change; read a shard\'s tick figures next to it.');
   const infra = (await canConnect(6379)) && (await canConnect(4222));
   if (!infra) summary.skipped.push('distributed and peer scenarios: Redis 127.0.0.1:6379 or NATS 127.0.0.1:4222 not reachable');
   const needsInfra = (s) => s.startsWith('dist') || s === 'peer';
