@@ -13,12 +13,19 @@ const ADMITTED: Admission = Object.freeze({ admitted: true });
 
 export class LocalAdmissions {
   private readonly entries = new Map<string, IpEntry>();
-  /**
-   * IPs holding nothing but still inside their interval -> when they may be forgotten. Kept in
-   * the order they went idle, so a sweep stops at the first one not due: an idle IP is
-   * forgotten at most connectIntervalMs late, on the next call. No timers.
-   */
+  /** IPs holding nothing but still inside their interval -> when they may be forgotten. */
   private readonly idle = new Map<string, number>();
+  /**
+   * The same, as a queue in the order they went idle (ips and times side by side), so a sweep
+   * stops at the first one not due: an idle IP is forgotten at most connectIntervalMs late, on
+   * the next call. No timers. An IP admitted again leaves a stale entry here (its time no
+   * longer matches `idle`), skipped when reached. A queue, not the Map: iterating a Map from
+   * the front walks every slot deleted since its last rehash, and a connect storm deletes
+   * thousands (7.5 % of a gateway's CPU in the storm profile, docs/benchmarks.md).
+   */
+  private idleIps: string[] = [];
+  private idleAt: number[] = [];
+  private idleHead = 0;
   private readonly banned = new Set<string>();
 
   constructor(
@@ -54,7 +61,7 @@ export class LocalAdmissions {
     if (entry === undefined || entry.held === 0) return false;
     entry.held -= 1;
     if (entry.held === 0) {
-      if (this.tooSoon(entry, now)) this.idle.set(ip, entry.lastAdmittedAt + this.limits.connectIntervalMs);
+      if (this.tooSoon(entry, now)) this.markIdle(ip, entry.lastAdmittedAt + this.limits.connectIntervalMs);
       else this.entries.delete(ip);
     }
     return true;
@@ -109,11 +116,38 @@ export class LocalAdmissions {
     this.idle.delete(ip);
   }
 
+  private markIdle(ip: string, forgetAt: number): void {
+    this.idle.set(ip, forgetAt);
+    this.idleIps.push(ip);
+    this.idleAt.push(forgetAt);
+  }
+
   private sweep(now: number): void {
-    for (const [ip, forgetAt] of this.idle) {
-      if (forgetAt > now) return;
-      this.idle.delete(ip);
-      if (this.entries.get(ip)?.held === 0) this.entries.delete(ip);
+    const ips = this.idleIps;
+    const at = this.idleAt;
+    let head = this.idleHead;
+    while (head < ips.length && at[head]! <= now) {
+      const ip = ips[head]!;
+      // Only the IP's current idle mark counts: an older one was overtaken by an admission.
+      if (this.idle.get(ip) === at[head]) {
+        this.idle.delete(ip);
+        if (this.entries.get(ip)?.held === 0) this.entries.delete(ip);
+      }
+      head += 1;
     }
+    if (head === ips.length) {
+      // Drained: start again at zero (the common case between bursts).
+      if (head > 0) {
+        this.idleIps = [];
+        this.idleAt = [];
+      }
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= ips.length) {
+      // Mostly consumed: drop the front once, so the arrays stay as long as what is pending.
+      this.idleIps = ips.slice(head);
+      this.idleAt = at.slice(head);
+      head = 0;
+    }
+    this.idleHead = head;
   }
 }
