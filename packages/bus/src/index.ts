@@ -20,4 +20,6 @@ export type { InProcessBusOptions } from './in-process-bus';
 export { NatsBus } from './nats-bus';
 export type { NatsBusStats } from './nats-bus';
 export { NATS_BUS_DEFAULTS } from './nats-options';
+export { PeerLiveness } from './peer-liveness';
+export type { Judgement } from './peer-liveness';
 export type { NatsBusAttachOptions, NatsBusOptions } from './nats-options';

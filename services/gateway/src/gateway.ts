@@ -90,7 +90,6 @@ export class Gateway {
   private readonly now: () => number;
   private listenSocket: uWS.us_listen_socket | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private lastSweepAt = 0;
   private accepting = false;
   /** Every gateway's last heartbeat (this one's included), for deployment-wide stats. */
   private readonly peers = new Map<string, { connections: number; lastSeen: number }>();
@@ -106,7 +105,8 @@ export class Gateway {
     this.trust = new TrustBoundary(config.trustedProxies, config.allowedOrigins);
     this.refusalLogs = new LogSampler(20, 1000, this.now);
     this.socketHandler = new SocketHandler(this.now);
-    this.registry = new ShardRegistry(config.shardTimeoutMs, this.now);
+    // Sweeps more than two periods apart: this gateway's own event loop was stalled.
+    this.registry = new ShardRegistry(config.shardTimeoutMs, this.now, 2 * SWEEP_MS);
     this.main = new Main(this.registry, () => this.accepting);
     this.admission = new WorldAdmission(options.guard);
     this.link = new ShardLink(bus, subjects, this.id, {
@@ -201,7 +201,7 @@ export class Gateway {
       busConnected.set(status === 'connected' ? 1 : 0);
       if (status === 'connected') this.registry.refresh();
     });
-    this.lastSweepAt = this.now();
+    this.registry.begin();
     this.timers.push(setInterval(() => this.sweep(), SWEEP_MS));
     this.timers.push(setInterval(() => this.heartbeat(), config.heartbeatMs));
     for (const timer of this.timers) timer.unref();
@@ -379,8 +379,6 @@ export class Gateway {
   /** Once a second: inactivity timeouts, and shards that went silent. */
   private sweep(): void {
     const now = this.now();
-    const stalledMs = now - this.lastSweepAt - SWEEP_MS;
-    this.lastSweepAt = now;
     const timeout = this.options.config.inactivityTimeoutMs;
     // The same pass measures what slow readers cost: the bytes held for them (memory an SRE sees).
     let buffered = 0;
@@ -397,21 +395,18 @@ export class Gateway {
     }
     this.options.metrics.sendBuffered.set(buffered);
     this.options.metrics.sendBufferedMax.set(largest);
-    // Cut off from the bus, every shard looks silent; judge none until it is back.
-    if (this.options.bus.status !== 'connected') return;
-    // This sweep itself ran late: our event loop was stalled, and heartbeats may be waiting
-    // unread in the socket. Closing every player for our own stall would be the worst answer.
-    if (stalledMs > SWEEP_MS) {
-      this.registry.refresh();
-      this.options.logger.warn({ stalledMs: Math.round(stalledMs) }, 'event loop stalled: shards get a fresh heartbeat timeout');
+    // Silent shards lose their players; not while our own bus is down, nor right after our own
+    // event loop stalled (heartbeats may sit unread in the socket): ShardRegistry.judge.
+    const judgement = this.registry.judge(this.options.bus.status === 'connected');
+    this.options.metrics.shardsKnown.set(this.registry.size);
+    if (judgement.kind === 'stalled') {
+      this.options.logger.warn({ sinceLastSweepMs: Math.round(judgement.gapMs) }, 'event loop stalled: shards get a fresh heartbeat timeout');
       return;
     }
-    const silentMs = new Map(this.registry.list().map((info) => [info.shard, now - info.lastSeen]));
-    const lost = this.registry.sweep();
-    this.options.metrics.shardsKnown.set(this.registry.size);
-    if (lost.length === 0) return;
+    if (judgement.kind !== 'judged' || judgement.lost.length === 0) return;
+    const lost = judgement.lost.map((l) => l.peer);
     const gone = new Set(lost);
-    this.options.logger.error({ shards: lost, silentMs: lost.map((shard) => silentMs.get(shard)) }, 'shard heartbeat lost: closing its players');
+    this.options.logger.error({ shards: lost, silentMs: judgement.lost.map((l) => Math.round(l.silentMs)) }, 'shard heartbeat lost: closing its players');
     for (const connection of [...this.socketHandler.all()]) {
       if (connection.shard !== undefined && gone.has(connection.shard)) connection.close(CloseReasons.Error);
     }

@@ -1,3 +1,4 @@
+import { PeerLiveness, type Judgement } from '@shardgate/bus';
 import type { ShardHeartbeat } from '@shardgate/protocol';
 
 export interface ShardInfo {
@@ -6,7 +7,6 @@ export interface ShardInfo {
   players: number;
   capacity: number;
   accepting: boolean;
-  lastSeen: number;
   /** Players this gateway sent since the shard's last heartbeat, so a burst cannot overfill it. */
   pending: number;
 }
@@ -14,15 +14,23 @@ export interface ShardInfo {
 /**
  * The shards this gateway knows, from their heartbeats. Routing: the shard the client asked
  * for when it has room, else the least loaded shard that accepts. A shard silent for longer
- * than the timeout is forgotten and reported as lost.
+ * than the timeout is forgotten and reported as lost (PeerLiveness: not while this gateway's
+ * bus is down or right after its own event loop stalled).
  */
 export class ShardRegistry {
   private readonly shards = new Map<string, ShardInfo>();
+  private readonly liveness: PeerLiveness;
 
+  /**
+   * @param stallMs judge() calls further apart than this mean the gateway itself was stalled
+   */
   constructor(
-    private readonly timeoutMs: number,
+    timeoutMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+    stallMs = 2000,
+  ) {
+    this.liveness = new PeerLiveness(timeoutMs, stallMs);
+  }
 
   update(heartbeat: ShardHeartbeat): void {
     this.shards.set(heartbeat.shard, {
@@ -31,9 +39,9 @@ export class ShardRegistry {
       players: heartbeat.players,
       capacity: heartbeat.capacity,
       accepting: heartbeat.accepting,
-      lastSeen: this.now(),
       pending: 0,
     });
+    this.liveness.seen(heartbeat.shard, this.now());
   }
 
   /**
@@ -41,8 +49,17 @@ export class ShardRegistry {
    * wait behind many batches in the same connection; the batches prove the shard is there.
    */
   seen(shard: string): void {
-    const info = this.shards.get(shard);
-    if (info) info.lastSeen = this.now();
+    this.liveness.touch(shard, this.now());
+  }
+
+  /** The sweep timer starts now: a first sweep that comes late is a stall too. */
+  begin(): void {
+    this.liveness.begin(this.now());
+  }
+
+  /** When the shard was last heard from (heartbeat or batch), if it is known. */
+  lastSeenAt(shard: string): number | undefined {
+    return this.liveness.lastSeenAt(shard);
   }
 
   private hasRoom(info: ShardInfo): boolean {
@@ -74,25 +91,22 @@ export class ShardRegistry {
    * from now instead of being declared lost.
    */
   refresh(): void {
-    const now = this.now();
-    for (const info of this.shards.values()) info.lastSeen = now;
+    this.liveness.refresh(this.now());
   }
 
-  /** Forgets shards silent past the timeout and returns their ids. */
-  sweep(): string[] {
-    const lost: string[] = [];
-    const deadline = this.now() - this.timeoutMs;
-    for (const [id, info] of this.shards) {
-      if (info.lastSeen < deadline) {
-        this.shards.delete(id);
-        lost.push(id);
-      }
-    }
-    return lost;
+  /**
+   * Forgets the shards silent past the timeout and reports them, when a judgement can be made
+   * (the bus is connected, and this call is not the first after a stall). Call it regularly.
+   */
+  judge(busConnected: boolean): Judgement {
+    const judgement = this.liveness.judge(this.now(), busConnected);
+    if (judgement.kind === 'judged') for (const { peer } of judgement.lost) this.shards.delete(peer);
+    return judgement;
   }
 
   forget(shard: string): void {
     this.shards.delete(shard);
+    this.liveness.forget(shard);
   }
 
   get size(): number {

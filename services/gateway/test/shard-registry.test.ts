@@ -2,8 +2,15 @@ import fc from 'fast-check';
 import { ShardRegistry } from '../src/shard-registry';
 import { Clock, heartbeat } from './helpers';
 
-function registry(timeoutMs = 3000, clock = new Clock()) {
-  return { registry: new ShardRegistry(timeoutMs, clock.now), clock };
+/** Stalls are off unless a test asks (these tests move the clock in big steps). */
+function registry(timeoutMs = 3000, clock = new Clock(), stallMs = Number.POSITIVE_INFINITY) {
+  return { registry: new ShardRegistry(timeoutMs, clock.now, stallMs), clock };
+}
+
+/** What the gateway's sweep does with a judgement: the lost shards' ids (or why none was made). */
+function sweep(r: ShardRegistry, busConnected = true): string[] | string {
+  const j = r.judge(busConnected);
+  return j.kind === 'judged' ? j.lost.map((l) => l.peer) : j.kind;
 }
 
 /** Picks and reserves like the gateway does for each admitted player; undefined = worldfull. */
@@ -193,13 +200,13 @@ describe('shard registry', () => {
       r.update(heartbeat('fresh'));
       clock.advance(1000);
       // old is silent exactly 3000 ms: not past the timeout yet.
-      expect(r.sweep()).toEqual([]);
+      expect(sweep(r)).toEqual([]);
       clock.advance(1);
-      expect(r.sweep()).toEqual(['old']);
+      expect(sweep(r)).toEqual(['old']);
       expect(r.list().map((s) => s.shard)).toEqual(['fresh']);
       expect(r.size).toBe(1);
       // Reported once: a second sweep does not report it again.
-      expect(r.sweep()).toEqual([]);
+      expect(sweep(r)).toEqual([]);
     });
 
     test('shard registry - a batch from a shard keeps it alive like a heartbeat; an unknown shard is not added', () => {
@@ -209,10 +216,10 @@ describe('shard registry', () => {
       r.seen('s1');
       r.seen('stranger');
       clock.advance(2500);
-      expect(r.sweep()).toEqual([]);
+      expect(sweep(r)).toEqual([]);
       expect(r.list().map((s) => [s.shard, s.players])).toEqual([['s1', 7]]);
       clock.advance(501);
-      expect(r.sweep()).toEqual(['s1']);
+      expect(sweep(r)).toEqual(['s1']);
     });
 
     test('shard registry - a heartbeat keeps a shard alive', () => {
@@ -221,7 +228,7 @@ describe('shard registry', () => {
       for (let i = 0; i < 10; i += 1) {
         clock.advance(2500);
         r.update(heartbeat('s1'));
-        expect(r.sweep()).toEqual([]);
+        expect(sweep(r)).toEqual([]);
       }
       expect(r.size).toBe(1);
     });
@@ -233,15 +240,33 @@ describe('shard registry', () => {
       clock.advance(500);
       r.update(heartbeat('c', { players: 99 }));
       clock.advance(501);
-      expect(r.sweep().sort()).toEqual(['a', 'b']);
+      expect((sweep(r) as string[]).sort()).toEqual(['a', 'b']);
       expect(r.pick('a')?.shard).toBe('c');
+    });
+
+    test('shard registry - no shard is lost while the bus is down, nor on the sweep right after the gateway stalled', () => {
+      const { registry: r, clock } = registry(1000, new Clock(), 2000);
+      r.update(heartbeat('s1'));
+      sweep(r);
+      clock.advance(1500);
+      expect(sweep(r, false)).toBe('unheard');
+      clock.advance(1000);
+      expect(sweep(r, false)).toBe('unheard');
+      // Stalled: 2.5 s since the last sweep. s1 looks silent 3.5 s, but gets a fresh timeout.
+      clock.advance(2500);
+      expect(sweep(r)).toBe('stalled');
+      expect(r.pick()?.shard).toBe('s1');
+      clock.advance(1000);
+      expect(sweep(r)).toEqual([]);
+      clock.advance(1);
+      expect(sweep(r)).toEqual(['s1']);
     });
 
     test('shard registry - a swept shard that beats again is known again', () => {
       const { registry: r, clock } = registry(1000);
       r.update(heartbeat('s1'));
       clock.advance(1001);
-      expect(r.sweep()).toEqual(['s1']);
+      expect(sweep(r)).toEqual(['s1']);
       expect(r.pick()).toBeUndefined();
       r.update(heartbeat('s1'));
       expect(r.pick()?.shard).toBe('s1');
@@ -252,8 +277,9 @@ describe('shard registry', () => {
     const { registry: r, clock } = registry();
     r.update(heartbeat('s1', { serverId: 7, players: 3, capacity: 9, accepting: true }));
     expect(r.list()).toEqual([
-      { shard: 's1', serverId: 7, players: 3, capacity: 9, accepting: true, lastSeen: clock.t, pending: 0 },
+      { shard: 's1', serverId: 7, players: 3, capacity: 9, accepting: true, pending: 0 },
     ]);
+    expect(r.lastSeenAt('s1')).toBe(clock.t);
   });
 
   test('shard registry - forget removes a shard at once', () => {

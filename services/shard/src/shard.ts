@@ -1,12 +1,11 @@
 import { CloseReasons, decodeControl, decodeGatewayHeartbeat, encodeEnvelope, encodeShardBatchWithin } from '@shardgate/protocol';
 import type { ControlMessage, ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
-import type { Bus, Subscription } from '@shardgate/bus';
+import { PeerLiveness, type Bus, type Subscription } from '@shardgate/bus';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
 import type { ShardConfig, ShardOptions } from './config';
 import { builtInMap } from './game-map';
 import { loadMapFile } from './map-file';
-import { GatewayLiveness } from './gateway-liveness';
 import { handleInbound, type InboxContext } from './inbox';
 import { notification } from './packets';
 import { TickLoop } from './tick-loop';
@@ -37,8 +36,7 @@ export class Shard {
   private readonly logger: Logger;
   private readonly metrics: ShardMetrics;
   private readonly now: () => number;
-  private readonly liveness: GatewayLiveness;
-  private lastExpiry = Number.POSITIVE_INFINITY;
+  private readonly liveness: PeerLiveness;
   private stopStatus: (() => void) | null = null;
   private readonly loop: TickLoop;
   private readonly inbox: InboxContext;
@@ -74,7 +72,7 @@ export class Shard {
       now: this.now,
       ...(options.random ? { random: options.random } : {}),
     });
-    this.liveness = new GatewayLiveness(config.gatewayTimeoutMs);
+    this.liveness = new PeerLiveness(config.gatewayTimeoutMs, STALL_MS);
     this.inbox = {
       world: this.world,
       logger,
@@ -129,6 +127,7 @@ export class Shard {
     this.accepting = true;
     this.publishHeartbeat();
     this.heartbeatTimer = setInterval(() => this.publishHeartbeat(), this.config.heartbeatMs);
+    this.liveness.begin(this.now());
     this.loop.start();
     this.logger.info({ shard: this.id, map: this.world.map.source }, 'shard started');
   }
@@ -202,19 +201,15 @@ export class Shard {
   }
 
   private expireGateways(): void {
-    const now = this.now();
-    const since = now - this.lastExpiry;
-    this.lastExpiry = now;
-    // Cut off from the bus, every gateway looks silent; judge none until it is back.
-    if (this.bus.status !== 'connected') return;
-    // This process was stalled (ticks a second or more apart): what gateways sent meanwhile
-    // may still be unread. Despawning everyone for our own stall would be the worst answer.
-    if (since > STALL_MS) {
-      this.liveness.refresh(now);
-      this.logger.warn({ stalledMs: Math.round(since) }, 'event loop stalled: gateways get a fresh timeout');
+    // Silent gateways lose their players; not while our own bus is down, nor right after our
+    // own event loop stalled (what gateways sent may be unread): PeerLiveness.judge.
+    const judgement = this.liveness.judge(this.now(), this.bus.status === 'connected');
+    if (judgement.kind === 'stalled') {
+      this.logger.warn({ sinceLastTickMs: Math.round(judgement.gapMs) }, 'event loop stalled: gateways get a fresh timeout');
       return;
     }
-    for (const gateway of this.liveness.expire(this.now())) {
+    if (judgement.kind !== 'judged') return;
+    for (const { peer: gateway } of judgement.lost) {
       const instances = this.world.network.instancesOf(gateway);
       if (instances.length === 0) continue;
       this.logger.warn({ gateway, players: instances.length }, 'gateway silent: despawning its players');
