@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseYaml, type YamlValue } from './yaml-subset';
+import { parseDocument } from 'yaml';
+
+export type YamlValue = null | boolean | number | string | YamlValue[] | { [key: string]: YamlValue };
 
 /**
  * Where the deploy kit lives, and typed access to its files for the offline checks in
@@ -17,8 +19,16 @@ export function readText(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
+/**
+ * A deploy/ YAML file, read strictly (the same `yaml` package test/k8s uses): YAML 1.2 core
+ * schema, one document, no duplicate keys, no aliases; any error or warning fails the test
+ * naming the file, instead of a misread value.
+ */
 export function readYaml(file: string): YamlValue {
-  return parseYaml(readText(file));
+  const doc = parseDocument(readText(file), { schema: 'core', uniqueKeys: true, strict: true, prettyErrors: true });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) throw new Error(`${path.relative(ROOT, file)}: ${problems.map((p) => p.message).join('; ')}`);
+  return doc.toJS({ maxAliasCount: 0 }) as YamlValue;
 }
 
 export type Obj = { [key: string]: YamlValue };
