@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { isAlias, parseDocument, visit } from 'yaml';
 
 export type YamlValue = null | boolean | number | string | YamlValue[] | { [key: string]: YamlValue };
 
@@ -26,9 +26,12 @@ export function readText(file: string): string {
  */
 export function readYaml(file: string): YamlValue {
   const doc = parseDocument(readText(file), { schema: 'core', uniqueKeys: true, strict: true, prettyErrors: true });
-  const problems = [...doc.errors, ...doc.warnings];
-  if (problems.length > 0) throw new Error(`${path.relative(ROOT, file)}: ${problems.map((p) => p.message).join('; ')}`);
-  return doc.toJS({ maxAliasCount: 0 }) as YamlValue;
+  const problems = [...doc.errors, ...doc.warnings].map((p) => p.message);
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) problems.push(`alias *${node.source} (deploy/ YAML spells every value out)`);
+  });
+  if (problems.length > 0) throw new Error(`${path.relative(ROOT, file)}: ${problems.join('; ')}`);
+  return doc.toJS() as YamlValue;
 }
 
 export type Obj = { [key: string]: YamlValue };
