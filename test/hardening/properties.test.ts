@@ -9,9 +9,9 @@
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { MemoryGuard, type Admission } from '@shardgate/guard';
-import { RegionGrid, serializePacket, type ShardBatch } from '@shardgate/protocol';
-import { GameMap, MapCodec, NetworkManager, RegionIndex, decodeMapPacket, type Outbox, type Recipient, type RegionTile } from '@shardgate/shard';
-import { freshMetrics } from '../../services/shard/test/helpers';
+import { RegionGrid, serializePacket } from '@shardgate/protocol';
+import { GameMap, MapCodec, decodeMapPacket, type RegionTile } from '@shardgate/shard';
+import { networkHarness } from '../../services/shard/test/helpers';
 import { prng } from './helpers';
 
 const SEED = Number(process.env.FC_SEED ?? 20240607);
@@ -239,7 +239,7 @@ describe('hardening properties - MemoryGuard', () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// Queue flush: NetworkManager with a fake publish port (as services/shard/test does) on a
+// Queue flush: NetworkManager with a fake publish port (services/shard/test's harness) on a
 // 4x3-region grid. Every send's packet is unique, so the model can say exactly where each goes.
 
 const GRID = new RegionGrid(4 * REGION, 3 * REGION);
@@ -292,22 +292,11 @@ describe('hardening properties - NetworkManager queue flush', () => {
         }),
         fc.array(netOp, { minLength: 1, maxLength: 120 }),
         (placements, ops) => {
-          const regions = new RegionIndex<Recipient>(GRID);
-          const recipients = new Map<string, Recipient>();
-          const published: Array<{ gateway: string; batch: ShardBatch }> = [];
-          const network = new NetworkManager({
-            shardId: 's1',
-            metrics: freshMetrics().metrics,
-            publish: (gateway, batch) => published.push({ gateway, batch }),
-            host: {
-              regions,
-              addPlayer: (outbox: Outbox) => recipients.set(outbox.instance, { instance: outbox.instance, outbox, region: -1, slot: -1 }),
-            },
-          });
+          const h = networkHarness({ grid: GRID });
+          const { network, published, regions, recipients } = h;
           const model: ModelConn[] = INSTANCES.map((instance, i) => {
             const { gateway, region: r } = placements[i]!;
-            expect(network.handleConnection(instance, '10.0.0.1', gateway)).toBe(true);
-            if (r >= 0) regions.add(recipients.get(instance)!, r);
+            h.open(instance, gateway, r);
             return { instance, gateway, region: r, open: true, known: true, queue: [], closing: null };
           });
           // Every delivery each instance got, over every flush, in order: packets then its close.

@@ -1,7 +1,10 @@
 import { createLogger } from '@shardgate/logger';
 import { Registry, createShardMetrics, type ShardMetrics } from '@shardgate/metrics';
-import { Packets } from '@shardgate/protocol';
+import { Packets, RegionGrid } from '@shardgate/protocol';
 import type { CloseReason, ShardBatch } from '@shardgate/protocol';
+import { NetworkManager, type Recipient } from '../src/network-manager';
+import type { Outbox } from '../src/outbox';
+import { RegionIndex } from '../src/regions';
 import { World } from '../src/world';
 import { builtInMap, type GameMap } from '../src/game-map';
 
@@ -129,4 +132,41 @@ export function createTestWorld(options: { map?: GameMap; readyTimeoutMs?: numbe
 /** Puts a welcomed (not yet ready) player somewhere else: how tests place players far apart. */
 export function placeAt(world: World, x: number, y: number): (instance: string) => void {
   return (instance) => world.players.get(instance)!.setPosition(x, y);
+}
+
+/** A NetworkManager alone, with the regions and recipients a World would give it, and what it published. */
+export interface NetworkHarness {
+  network: NetworkManager;
+  regions: RegionIndex<Recipient>;
+  recipients: Map<string, Recipient>;
+  published: Array<{ gateway: string; batch: ShardBatch }>;
+  /** Opens a connection and stands it in `region` (-1: not in the world). */
+  open(instance: string, gateway?: string, region?: number): void;
+}
+
+/** Used by the shard's unit tests and by test/hardening's queue-flush property. Default grid: 3x3 regions. */
+export function networkHarness(options: { grid?: RegionGrid; batchBytes?: number } = {}): NetworkHarness {
+  const regions = new RegionIndex<Recipient>(options.grid ?? new RegionGrid(144, 144));
+  const recipients = new Map<string, Recipient>();
+  const published: NetworkHarness['published'] = [];
+  const network = new NetworkManager({
+    shardId: 's1',
+    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
+    metrics: freshMetrics().metrics,
+    publish: (gateway, batch) => published.push({ gateway, batch }),
+    host: {
+      regions,
+      addPlayer: (outbox: Outbox) => recipients.set(outbox.instance, { instance: outbox.instance, outbox, region: -1, slot: -1 }),
+    },
+  });
+  return {
+    network,
+    regions,
+    recipients,
+    published,
+    open(instance, gateway = 'gw1', region = -1) {
+      if (!network.handleConnection(instance, '10.0.0.1', gateway)) throw new Error(`harness: ${instance} is already open`);
+      if (region >= 0) regions.add(recipients.get(instance)!, region);
+    },
+  };
 }

@@ -1,43 +1,10 @@
-import { RegionGrid } from '@shardgate/protocol';
 import type { ShardBatch } from '@shardgate/protocol';
-import { NetworkManager, type Recipient } from '../src/network-manager';
-import type { Outbox } from '../src/outbox';
-import { RegionIndex } from '../src/regions';
-import { freshMetrics } from './helpers';
+import { networkHarness, type NetworkHarness } from './helpers';
 
-interface Harness {
-  network: NetworkManager;
-  regions: RegionIndex<Recipient>;
-  recipients: Map<string, Recipient>;
-  published: Array<{ gateway: string; batch: ShardBatch }>;
-  /** Opens a connection and stands it in `region` (-1: not in the world). */
-  open(instance: string, gateway?: string, region?: number): void;
-}
+type Harness = NetworkHarness;
 
 function harness(batchBytes?: number): Harness {
-  const regions = new RegionIndex<Recipient>(new RegionGrid(144, 144)); // 3x3 regions
-  const recipients = new Map<string, Recipient>();
-  const published: Harness['published'] = [];
-  const network = new NetworkManager({
-    shardId: 's1',
-    ...(batchBytes !== undefined ? { batchBytes } : {}),
-    metrics: freshMetrics().metrics,
-    publish: (gateway, batch) => published.push({ gateway, batch }),
-    host: {
-      regions,
-      addPlayer: (outbox: Outbox) => recipients.set(outbox.instance, { instance: outbox.instance, outbox, region: -1, slot: -1 }),
-    },
-  });
-  return {
-    network,
-    regions,
-    recipients,
-    published,
-    open(instance, gateway = 'gw1', region = -1) {
-      network.handleConnection(instance, '10.0.0.1', gateway);
-      if (region >= 0) regions.add(recipients.get(instance)!, region);
-    },
-  };
+  return networkHarness(batchBytes !== undefined ? { batchBytes } : {});
 }
 
 /** The packets a frame refers to, resolved. */
