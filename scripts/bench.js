@@ -655,6 +655,7 @@ function compact(r) {
       framesPerSec: s.framesPerSec,
       chat: { rtPerSec: s.chat.rtPerSec, sent: s.chat.sent, received: s.chat.received, lost: s.chat.lost, ...s.chat.latencyMs },
       cpu: s.cpu,
+      generatorLoopDelayMs: s.generatorLoopDelayMs,
       scrape: Object.fromEntries(Object.entries(s.scrape).map(([k, v]) => [k, { ...v, tickBuckets: undefined }])),
     })),
     closeReasons: r.closeReasons,
@@ -680,7 +681,7 @@ function summarize() {
   const targets = [];
   if (R.chat) {
     md.push('## Chat round trips', '', `Closed loop: ${P.chatBots} bots, ${P.chatWindow} lines in flight each, one bot per lattice point every 144 tiles on a ${P.chatMap}-tile map (nobody sees anybody: each line reaches only its sender). Then open loop at half that rate. ${P.window} s windows.`, '');
-    md.push('| system | bots joined | max chat RT/s | p50 ms | p99 ms | lost | vs ceiling | half-load offered/s | half-load RT/s | half p50 ms | half p99 ms | half lost | shard tick p99 ms (max / half) | tick lag p99 ms (half) | control tick / lag p99 ms (half) | light RT/s | light p50 ms | light p99 ms | CPU % at max (one core = 100) | CPU % at half |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    md.push('| system | bots joined | max chat RT/s | p50 ms | p99 ms | lost | vs ceiling | half-load offered/s | half-load RT/s | half p50 ms | half p99 ms | half lost | shard tick p99 ms (max / half) | tick lag p99 ms (half) | control tick / lag p99 ms (half) | generator loop delay p99 ms (half) | light RT/s | light p50 ms | light p99 ms | CPU % at max (one core = 100) | CPU % at half |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     const ceiling = R.chat.ceiling?.max.stages[0]?.chat.rtPerSec;
     for (const [name, r] of Object.entries(R.chat)) {
       if (r.error) {
@@ -699,7 +700,7 @@ function summarize() {
         return t.length ? t.map((x) => fmt(x.tickLagP99Ms, 1)).join('+') : '-';
       };
       const l = r.light?.stages[0];
-      md.push(`| ${name} | ${m?.joined}/${m?.bots} | ${fmt(m?.chat.rtPerSec)} | ${fmt(m?.chat.p50, 1)} | ${fmt(m?.chat.p99, 1)} | ${fmt(m?.chat.lost)} | ${ceiling ? fmt((m.chat.rtPerSec / ceiling) * 100, 1) + ' %' : '-'} | ${fmt(r.offeredHalfPerSec)} | ${fmt(h?.chat.rtPerSec)} | ${fmt(h?.chat.p50, 1)} | ${fmt(h?.chat.p99, 1)} | ${fmt(h?.chat.lost)} | ${tick(m)} / ${tick(h)} | ${lag(h)} | ${controlCell(h)} | ${fmt(l?.chat.rtPerSec)} | ${fmt(l?.chat.p50, 1)} | ${fmt(l?.chat.p99, 1)} | ${m ? cpuCell(m.cpu) : '-'} | ${h ? cpuCell(h.cpu) : '-'} |`);
+      md.push(`| ${name} | ${m?.joined}/${m?.bots} | ${fmt(m?.chat.rtPerSec)} | ${fmt(m?.chat.p50, 1)} | ${fmt(m?.chat.p99, 1)} | ${fmt(m?.chat.lost)} | ${ceiling ? fmt((m.chat.rtPerSec / ceiling) * 100, 1) + ' %' : '-'} | ${fmt(r.offeredHalfPerSec)} | ${fmt(h?.chat.rtPerSec)} | ${fmt(h?.chat.p50, 1)} | ${fmt(h?.chat.p99, 1)} | ${fmt(h?.chat.lost)} | ${tick(m)} / ${tick(h)} | ${lag(h)} | ${controlCell(h)} | ${fmt(h?.generatorLoopDelayMs?.p99, 1)} | ${fmt(l?.chat.rtPerSec)} | ${fmt(l?.chat.p50, 1)} | ${fmt(l?.chat.p99, 1)} | ${m ? cpuCell(m.cpu) : '-'} | ${h ? cpuCell(h.cpu) : '-'} |`);
     }
     md.push('');
     for (const d of ['dist1', 'dist2']) {

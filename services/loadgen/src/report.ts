@@ -24,14 +24,14 @@ export function writeReport(result: SwarmResult, out: string): { json: string; m
   }
   md.push('');
   if (result.stages.length > 0) {
-    md.push('| bots | seconds | sent/s | delivered packets/s | frames/s | MiB/s | chat RT/s | p50 ms | p99 ms | max ms | lost | generator CPU % | servers CPU % |');
-    md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    md.push('| bots | seconds | sent/s | delivered packets/s | frames/s | MiB/s | chat RT/s | p50 ms | p99 ms | max ms | lost | generator CPU % | generator loop delay p99 ms | servers CPU % |');
+    md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of result.stages) {
       const servers = Object.entries(s.cpu.servers)
         .map(([k, v]) => `${k} ${n(v.cpuPct, 0)}`)
         .join(', ');
       md.push(
-        `| ${s.joinedAtEnd}/${s.bots} | ${n(s.seconds)} | ${n(s.sentPerSec, 0)} | ${n(s.packetsPerSec, 0)} | ${n(s.framesPerSec, 0)} | ${n(s.recvMiBPerSec, 2)} | ${n(s.chat.rtPerSec, 0)} | ${n(s.chat.latencyMs.p50)} | ${n(s.chat.latencyMs.p99)} | ${n(s.chat.latencyMs.max)} | ${s.chat.lost} | ${n(s.cpu.generator, 0)} | ${servers} |`,
+        `| ${s.joinedAtEnd}/${s.bots} | ${n(s.seconds)} | ${n(s.sentPerSec, 0)} | ${n(s.packetsPerSec, 0)} | ${n(s.framesPerSec, 0)} | ${n(s.recvMiBPerSec, 2)} | ${n(s.chat.rtPerSec, 0)} | ${n(s.chat.latencyMs.p50)} | ${n(s.chat.latencyMs.p99)} | ${n(s.chat.latencyMs.max)} | ${s.chat.lost} | ${n(s.cpu.generator, 0)} | ${s.generatorLoopDelayMs ? n(s.generatorLoopDelayMs.p99) : '-'} | ${servers} |`,
       );
     }
     md.push('');

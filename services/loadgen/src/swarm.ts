@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Bot, Counters, type BotHost, type Protocol } from './bot';
 import { bucketDelta, bucketsOf, fetchText, histogramQuantile, parseMetrics, sumOf, type Bucket, type Sample } from './prom';
 import { cpuBetween, snapshot, type CpuReport, type ProcessRef } from './procstat';
@@ -114,6 +115,12 @@ export interface StageResult {
     histogram: HistogramJson;
   };
   cpu: CpuReport;
+  /**
+   * How late the generator's own event loop ran over the window (p99 and max, ms): a round
+   * trip is timed when the generator gets to it, so this much of any latency may be the
+   * generator's, not the server's.
+   */
+  generatorLoopDelayMs: { p99: number; max: number };
   scrape: Record<string, ScrapeDelta>;
   timeline: Sample1s[];
 }
@@ -572,7 +579,10 @@ export class Swarm implements BotHost {
     this.windowEnd = Infinity;
     this.counters.windowSent = 0;
     this.counters.windowRecv = 0;
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     await sleep(stage.seconds * 1000);
+    loopDelay.disable();
     this.windowEnd = performance.now();
     const cpuAfter = snapshot(this.options.serverPids);
     const seconds = (performance.now() - startedAt) / 1000;
@@ -607,6 +617,8 @@ export class Swarm implements BotHost {
         histogram: hist.toJSON(),
       },
       cpu: cpuBetween(cpuBefore, cpuAfter, this.options.serverPids),
+      // The histogram is in ns and measures whole intervals: the 1 ms resolution is taken off.
+      generatorLoopDelayMs: { p99: round(Math.max(0, loopDelay.percentile(99) / 1e6 - 1))!, max: round(Math.max(0, loopDelay.max / 1e6 - 1))! },
       scrape: this.scrapeDeltas(scrapeBefore, scrapeAfter, seconds),
       timeline: this.timeline.slice(timelineFrom),
     };
