@@ -1,3 +1,4 @@
+import { BatchBuilder } from './batch-builder';
 import { encodeEnvelope, encodeShardBatch, type ClientEvent, type GatewayBatch, type ShardBatch } from './envelopes';
 
 /**
@@ -61,17 +62,10 @@ function splitShard(batch: ShardBatch, maxBytes: number, out: Uint8Array[]): voi
 
 /** A batch of some of `batch`'s frames, carrying only the packets they use, renumbered. */
 function piece(batch: ShardBatch, frames: ShardBatch['frames'], closes: ShardBatch['closes']): ShardBatch {
-  const local = new Map<number, number>();
-  const packets: string[] = [];
-  const renumbered = frames.map(([instance, indices]): [string, number[]] => [
-    instance,
-    indices.map((global) => {
-      let index = local.get(global);
-      if (index === undefined) local.set(global, (index = packets.push(batch.packets[global]!) - 1));
-      return index;
-    }),
-  ]);
-  return { shard: batch.shard, packets, frames: renumbered, closes };
+  const builder = new BatchBuilder(batch.packets);
+  for (const [instance, indices] of frames) builder.addFrame(instance, indices);
+  for (const [instance, reason] of closes) builder.addClose(instance, reason);
+  return builder.build(batch.shard);
 }
 
 function splitGateway(gateway: string, events: ClientEvent[], maxBytes: number, out: Uint8Array[]): void {

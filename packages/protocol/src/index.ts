@@ -25,6 +25,7 @@ export {
   messageEvent,
 } from './envelopes';
 export { encodeShardBatchWithin, encodeGatewayBatchWithin } from './batch-split';
+export { BatchBuilder } from './batch-builder';
 export type {
   OpenEvent,
   MessageEvent,

@@ -1,7 +1,7 @@
-import { serializePacket } from '@shardgate/protocol';
+import { BatchBuilder, serializePacket } from '@shardgate/protocol';
 import type { CloseReason, ServerPacket, ShardBatch } from '@shardgate/protocol';
 import type { ShardMetrics } from '@shardgate/metrics';
-import { BatchBuilder, createOutbox, type Outbox } from './outbox';
+import { createOutbox, type Outbox } from './outbox';
 import type { RegionIndex, RegionMember } from './regions';
 
 /**

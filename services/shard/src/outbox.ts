@@ -1,4 +1,4 @@
-import type { CloseReason, ShardBatch } from '@shardgate/protocol';
+import type { CloseReason } from '@shardgate/protocol';
 
 /** One connection's outgoing side on this shard: its gateway and its queued packets. */
 export interface Outbox {
@@ -16,57 +16,4 @@ export interface Outbox {
 
 export function createOutbox(instance: string, gateway: string): Outbox {
   return { instance, gateway, packets: [], closing: null, listed: false, open: true };
-}
-
-/**
- * Assembles one ShardBatch from frames that refer to the shard-wide packet table of the
- * tick: each packet a frame uses is copied into the batch once, and the frame's indices
- * are renumbered to the batch's own table. The renumbering is one typed-array lookup per
- * reference (no hashing), which matters: a region broadcast is one reference per recipient.
- */
-export class BatchBuilder {
-  private readonly packets: string[] = [];
-  private readonly frames: Array<[string, number[]]> = [];
-  private readonly closes: Array<[string, CloseReason]> = [];
-  // Position + 1 of each table packet in this batch; 0 = not copied yet.
-  private readonly local: Uint32Array;
-  /** Packet references in frames (what the players receive). */
-  references = 0;
-  /**
-   * Encoded size so far, estimated: string lengths in UTF-16 units (= UTF-8 bytes for ASCII,
-   * which packets nearly all are) plus a few bytes per index. Used to cut a tick's batch well
-   * under the bus's largest message without encoding it twice.
-   */
-  bytes = 0;
-
-  constructor(private readonly table: readonly string[]) {
-    this.local = new Uint32Array(table.length);
-  }
-
-  addFrame(instance: string, queued: readonly number[]): void {
-    const indices = new Array<number>(queued.length);
-    for (let i = 0; i < queued.length; i++) {
-      const global = queued[i]!;
-      let local = this.local[global]!;
-      if (local === 0) {
-        const packet = this.table[global]!;
-        this.packets.push(packet);
-        this.bytes += packet.length + 3;
-        local = this.local[global] = this.packets.length;
-      }
-      indices[i] = local - 1;
-    }
-    this.references += queued.length;
-    this.bytes += instance.length + 4 + 3 * queued.length;
-    this.frames.push([instance, indices]);
-  }
-
-  addClose(instance: string, reason: CloseReason): void {
-    this.closes.push([instance, reason]);
-    this.bytes += instance.length + reason.length + 4;
-  }
-
-  build(shard: string): ShardBatch {
-    return { shard, packets: this.packets, frames: this.frames, closes: this.closes };
-  }
 }
