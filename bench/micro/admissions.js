@@ -2,45 +2,21 @@
 // Micro-benchmark of the gateway's admission bookkeeping (packages/guard LocalAdmissions)
 // under a connect storm: every admission a new IP, released at once, CONNECT_INTERVAL_MS
 // 5000, so tens of thousands of IPs sit idle inside their interval. The idle queue as a Map
-// (before) vs as arrays with stale marks skipped (now), side by side in one process, over
-// the same simulated clock. Needs the build: `npm run build`, then
-// `node bench/micro/admissions.js [admissions per simulated second, default 6000]`.
+// (before) vs as arrays with stale marks skipped (now), over the same simulated clock, in
+// alternating child processes: the baseline subclasses LocalAdmissions, and sharing one
+// process would make the class's methods see two shapes and slow both. Needs the build:
+// `npm run build`, then `node bench/micro/admissions.js [admissions per simulated second, default 6000]`.
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { LocalAdmissions } = require(path.join(__dirname, '../../packages/guard/dist/local-admissions.js'));
 
-/** LocalAdmissions' admit/release with the idle queue as a Map, as before (the baseline). */
-class MapQueueAdmissions {
-  constructor(limits, now) {
-    this.limits = limits;
-    this.now = now;
-    this.entries = new Map();
-    this.idle = new Map();
-  }
-  admit(ip) {
-    const now = this.now();
-    this.sweep(now);
-    const entry = this.entries.get(ip);
-    if (entry !== undefined && now - entry.lastAdmittedAt < this.limits.connectIntervalMs) return { admitted: false, reason: 'toofast' };
-    if (entry !== undefined && entry.held >= this.limits.maxConnectionsPerIp) return { admitted: false, reason: 'toomany' };
-    if (entry === undefined) this.entries.set(ip, { held: 1, lastAdmittedAt: now });
-    else {
-      entry.held += 1;
-      entry.lastAdmittedAt = now;
-      this.idle.delete(ip);
-    }
-    return { admitted: true };
-  }
-  release(ip) {
-    const now = this.now();
-    this.sweep(now);
-    const entry = this.entries.get(ip);
-    if (entry === undefined || entry.held === 0) return false;
-    entry.held -= 1;
-    if (entry.held === 0) {
-      if (now - entry.lastAdmittedAt < this.limits.connectIntervalMs) this.idle.set(ip, entry.lastAdmittedAt + this.limits.connectIntervalMs);
-      else this.entries.delete(ip);
-    }
-    return true;
+/**
+ * LocalAdmissions with its idle queue as before: the Map itself, iterated from the front (the
+ * baseline). Only the queue differs: admit/release/record are the class's own.
+ */
+class MapQueueAdmissions extends LocalAdmissions {
+  markIdle(ip, forgetAt) {
+    this.idle.set(ip, forgetAt);
   }
   sweep(now) {
     for (const [ip, forgetAt] of this.idle) {
@@ -71,10 +47,16 @@ function run(Impl) {
   return Math.round(TOTAL / seconds);
 }
 
-const rows = [];
-for (let round = 0; round < 3; round++) {
-  rows.push({ round, mapQueue: run(MapQueueAdmissions), arrayQueue: run(LocalAdmissions) });
+const CASES = { mapQueue: MapQueueAdmissions, arrayQueue: LocalAdmissions };
+const only = process.argv[3];
+if (only !== undefined) {
+  // A child: one case, its rate on stdout.
+  process.stdout.write(`${run(CASES[only])}\n`);
+  process.exit(0);
 }
+const measure = (name) => Number(execFileSync(process.execPath, [__filename, String(RATE), name], { encoding: 'utf8' }).trim());
+const rows = [];
+for (let round = 0; round < 3; round++) rows.push({ round, mapQueue: measure('mapQueue'), arrayQueue: measure('arrayQueue') });
 const best = (k) => Math.max(...rows.map((r) => r[k]));
 process.stdout.write(`connect storm, ${RATE} admissions per simulated second, ${TOTAL} IPs, ${IN_FLIGHT} in flight, interval 5000 ms\n`);
 for (const r of rows) process.stdout.write(`round ${r.round}: Map queue ${r.mapQueue.toLocaleString('en-US')}/s, array queue ${r.arrayQueue.toLocaleString('en-US')}/s (${(r.arrayQueue / r.mapQueue).toFixed(2)}x)\n`);
