@@ -8,20 +8,9 @@ const dist = path.join(__dirname, '../../services/shard/dist');
 const P = require(path.join(dist, 'packets.js'));
 const { cleanChat, MAX_CHAT_LENGTH } = require(path.join(dist, 'chat.js'));
 
-const HTML = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** cleanChat before the one-pass version (two regex passes), the baseline. */
-function cleanChatOld(raw) {
-  // eslint-disable-next-line no-control-regex
-  let text = raw.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  if (text.length === 0) return null;
-  if (text.length > MAX_CHAT_LENGTH) {
-    text = text.slice(0, MAX_CHAT_LENGTH);
-    const last = text.charCodeAt(text.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) text = text.slice(0, -1);
-    text = text.trimEnd();
-  }
-  return text.replace(/[&<>"']/g, (c) => HTML[c]);
-}
+/** cleanChat before the one-pass version (two regex passes), the baseline: the shard tests' frozen reference. */
+const { cleanChatTwoPass } = require('../../services/shard/test/clean-chat-two-pass.js');
+const cleanChatOld = (raw) => cleanChatTwoPass(raw, MAX_CHAT_LENGTH);
 
 const MS = Number(process.argv[2]) || 200;
 let sink = 0;

@@ -21,8 +21,8 @@ function blank(text: string, i: number): boolean {
  * replaced by spaces, and HTML-escaped: the Kaetram client puts chat into the page as HTML,
  * and Kaetram's server escapes it for that reason (sanitizer.escape).
  * The ends are found by scanning (a control character counts as the space it becomes), so
- * only the kept text goes through the regex, once. test/chat.test.ts holds the two-pass
- * original and checks this against it.
+ * only the kept text goes through the regex, once. test/clean-chat-two-pass.js holds the two-pass
+ * original; test/chat.test.ts checks this against it.
  */
 export function cleanChat(raw: string): string | null {
   let start = 0;

@@ -1,21 +1,10 @@
 import { MAX_CHAT_LENGTH, cleanChat } from '../src/chat';
 import { prng, randomText } from './random-text';
-
-const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { cleanChatTwoPass } = require('./clean-chat-two-pass') as { cleanChatTwoPass: (raw: string, maxLength: number) => string | null };
 
 /** The reference model: cleanChat as it was before the one-pass version (two regex passes). */
-function cleanChatReference(raw: string): string | null {
-  // eslint-disable-next-line no-control-regex
-  let text = raw.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  if (text.length === 0) return null;
-  if (text.length > MAX_CHAT_LENGTH) {
-    text = text.slice(0, MAX_CHAT_LENGTH);
-    const last = text.charCodeAt(text.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) text = text.slice(0, -1);
-    text = text.trimEnd();
-  }
-  return text.replace(/[&<>"']/g, (c) => HTML[c]!);
-}
+const cleanChatReference = (raw: string): string | null => cleanChatTwoPass(raw, MAX_CHAT_LENGTH);
 
 const BLANKS = [' ', '\t', '\n', '\u0000', '\u001f', '\u007f', '\u00a0', '\u2028', '\u3000', '\ufeff'];
 
