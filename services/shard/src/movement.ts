@@ -14,6 +14,9 @@ export type MoveVerdict = { ok: true; moved: boolean } | { ok: false; reason: Mo
  * batching, a tab coming back to the foreground), so checking the gap between two steps
  * would punish honest players; the bucket allows a short bunch but no sustained speed-up.
  */
+/** Steps a client may report in one bunch. */
+export const STEP_BURST = 3;
+
 export class StepBudget {
   private credits: number;
   private refilledAt: number;
@@ -21,11 +24,22 @@ export class StepBudget {
   constructor(
     private speedMs: number,
     now: number,
-    private readonly burst = 3,
+    private readonly burst = STEP_BURST,
     private readonly tolerance = 1.25,
   ) {
     this.credits = burst;
     this.refilledAt = now;
+  }
+
+  /** The budget as plain data (a hand-off carries it). */
+  snapshot(): { credits: number; refilledAt: number } {
+    return { credits: this.credits, refilledAt: this.refilledAt };
+  }
+
+  /** Continues from a snapshot (taken here or on another shard). */
+  restore(snapshot: { credits: number; refilledAt: number }): void {
+    this.credits = Math.min(this.burst, Math.max(0, snapshot.credits));
+    this.refilledAt = snapshot.refilledAt;
   }
 
   setSpeed(speedMs: number): void {

@@ -2,17 +2,15 @@ import { CloseReasons, Opcodes, Packets, serializePacket } from '@shardgate/prot
 import type { ClientPacket, CloseReason, HandshakeData, LoginData, MovementData } from '@shardgate/protocol';
 import { cleanChat, isCommand } from './chat';
 import type { Position } from './game-map';
-import { StepBudget, checkStep } from './movement';
-import type { Recipient } from './network-manager';
+import { STEP_BURST, StepBudget, checkStep } from './movement';
 import type { Outbox } from './outbox';
+import type { PlayerHost } from './player-host';
+import type { PlayerRecord } from './player-record';
+import type { PlayerState } from './player-state';
 import * as P from './packets';
-import type { World } from './world';
+import type { Viewer } from './visibility';
 
-/**
- * Where a connection is in Kaetram's login sequence. Each packet is only accepted in the
- * states listed in `handle()`; anything else is dropped and counted as `state`.
- */
-export type PlayerState = 'connected' | 'handshaken' | 'welcomed' | 'ready' | 'closed';
+export type { PlayerState } from './player-state';
 
 /** A player asks for a ping with the `/ping` chat command, at most this often. */
 export const PING_INTERVAL_MS = 5000;
@@ -26,43 +24,140 @@ const RANK_NONE = 0;
 const PLAYER_TYPE = 0;
 const ARMOUR_KEY = 'clotharmor';
 
-/** One connection on this shard, from `Connected` to its close. */
-export class Player implements Recipient {
+/** A new connection's record: not logged in, nowhere on the map. */
+export function newPlayerRecord(instance: string, ip: string, movementSpeed: number, now: number, loginDeadline: number): PlayerRecord {
+  return {
+    instance,
+    ip,
+    state: 'connected',
+    name: '',
+    x: -1,
+    y: -1,
+    orientation: P.Orientation.Down,
+    movementSpeed,
+    readyDeadline: 0,
+    loginDeadline,
+    loadedRegions: [],
+    implausibleMoves: 0,
+    latencyMs: -1,
+    pingSentAt: null,
+    lastPingAt: null,
+    steps: { credits: STEP_BURST, refilledAt: now },
+  };
+}
+
+/**
+ * One connection on this shard, from `Connected` to its close (or to its hand-off to another
+ * shard). Its state is one plain record (`toRecord()`); it reaches the world only through
+ * its PlayerHost, and only it changes its own fields.
+ */
+export class Player implements Viewer {
   readonly instance: string;
+  /** Maintained by the region index. */
   region = -1;
+  /** Maintained by the region index. */
   slot = -1;
-  state: PlayerState = 'connected';
-  name = '';
-  x = -1;
-  y = -1;
-  orientation: number = P.Orientation.Down;
-  movementSpeed: number;
-  /** Ready must arrive by then (ms); 0 before Welcome. */
-  readyDeadline = 0;
-  /** Regions whose Map this client already has (Kaetram's regionsLoaded). */
-  readonly loadedRegions = new Set<number>();
-  implausibleMoves = 0;
-  /** Round trip of the last `/ping`, -1 before any. */
-  latencyMs = -1;
-  private pingSentAt: number | null = null;
-  private lastPingAt = Number.NEGATIVE_INFINITY;
+  readonly ip: string;
+  private current: PlayerState;
+  private playerName: string;
+  private px: number;
+  private py: number;
+  private facing: number;
+  readonly movementSpeed: number;
+  private readyBy: number;
+  private loginBy: number;
+  private readonly loaded: Set<number>;
+  private implausible: number;
+  private latency: number;
+  private pingSentAt: number | null;
+  private lastPingAt: number | null;
   private readonly steps: StepBudget;
   // The Spawn packet is asked for by every player who comes into view; serialize it once per position.
   private spawnCache: string | null = null;
 
   constructor(
-    private readonly world: World,
+    private readonly host: PlayerHost,
     readonly outbox: Outbox,
-    readonly ip: string,
+    record: PlayerRecord,
   ) {
-    this.instance = outbox.instance;
-    this.movementSpeed = world.movementSpeedMs;
-    this.steps = new StepBudget(this.movementSpeed, world.now());
+    this.instance = record.instance;
+    this.ip = record.ip;
+    this.current = record.state;
+    this.playerName = record.name;
+    this.px = record.x;
+    this.py = record.y;
+    this.facing = record.orientation;
+    this.movementSpeed = record.movementSpeed;
+    this.readyBy = record.readyDeadline;
+    this.loginBy = record.loginDeadline;
+    this.loaded = new Set(record.loadedRegions);
+    this.implausible = record.implausibleMoves;
+    this.latency = record.latencyMs;
+    this.pingSentAt = record.pingSentAt;
+    this.lastPingAt = record.lastPingAt;
+    this.steps = new StepBudget(this.movementSpeed, record.steps.refilledAt);
+    this.steps.restore(record.steps);
+  }
+
+  get state(): PlayerState {
+    return this.current;
+  }
+  get name(): string {
+    return this.playerName;
+  }
+  get x(): number {
+    return this.px;
+  }
+  get y(): number {
+    return this.py;
+  }
+  get orientation(): number {
+    return this.facing;
+  }
+  /** Ready must arrive by then (ms); 0 before Welcome. */
+  get readyDeadline(): number {
+    return this.readyBy;
+  }
+  /** Connected to Welcome must happen by then (ms); 0 once logged in. */
+  get loginDeadline(): number {
+    return this.loginBy;
+  }
+  get implausibleMoves(): number {
+    return this.implausible;
+  }
+  /** Round trip of the last `/ping`, -1 before any. */
+  get latencyMs(): number {
+    return this.latency;
+  }
+  get inWorld(): boolean {
+    return this.current === 'ready';
+  }
+
+  /** The whole state as plain data (what a hand-off carries). */
+  toRecord(): PlayerRecord {
+    return {
+      instance: this.instance,
+      ip: this.ip,
+      state: this.current,
+      name: this.playerName,
+      x: this.px,
+      y: this.py,
+      orientation: this.facing,
+      movementSpeed: this.movementSpeed,
+      readyDeadline: this.readyBy,
+      loginDeadline: this.loginBy,
+      loadedRegions: [...this.loaded],
+      implausibleMoves: this.implausible,
+      latencyMs: this.latency,
+      pingSentAt: this.pingSentAt,
+      lastPingAt: this.lastPingAt,
+      steps: this.steps.snapshot(),
+    };
   }
 
   /** Kaetram's first packet: the client's cue to send its handshake. */
   connected(): void {
-    this.world.network.send(this.instance, P.connected());
+    this.host.send(this.instance, P.connected());
   }
 
   handle(packet: ClientPacket): void {
@@ -72,7 +167,7 @@ export class Player implements Recipient {
       case Packets.Login:
         return this.handleLogin(packet.data);
       case Packets.Ready:
-        return this.inState('welcomed') ? this.world.enter(this) : undefined;
+        return this.inState('welcomed') ? this.enterWorld() : undefined;
       case Packets.List:
         return this.inState('ready') ? this.sendList() : undefined;
       case Packets.Who:
@@ -88,29 +183,62 @@ export class Player implements Recipient {
 
   /** Shard-side close: out of the world now, the reason delivered after queued packets. */
   close(reason: CloseReason): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.world.removePlayer(this);
-    this.world.network.close(this.instance, reason);
+    if (this.current === 'closed') return;
+    this.current = 'closed';
+    this.host.leave(this);
+    this.host.close(this.instance, reason);
   }
 
   /** The gateway says the connection is gone: out of the world, queue dropped. */
   disconnected(): void {
-    if (this.state === 'closed') return this.world.network.drop(this.instance);
-    this.state = 'closed';
-    this.world.removePlayer(this);
-    this.world.network.drop(this.instance);
+    if (this.current !== 'closed') {
+      this.current = 'closed';
+      this.host.leave(this);
+    }
+    this.host.drop(this.instance);
   }
 
-  /** Called by the world's tick when this player's Ready deadline passed (a player logs in once). */
+  /** The world's tick: the login deadline passed (connected to Welcome must happen by then). */
+  loginTimedOut(): boolean {
+    if (this.current !== 'connected' && this.current !== 'handshaken') return false;
+    this.close(CloseReasons.Timeout);
+    return true;
+  }
+
+  /** The world's tick: this player's Ready deadline passed (a player logs in once). */
   readyTimedOut(): void {
-    if (this.state === 'welcomed') this.close(CloseReasons.Timeout);
+    if (this.current === 'welcomed') this.close(CloseReasons.Timeout);
   }
 
+  /** Everyone is leaving (shutdown): closed without a Despawn to anyone. */
+  markClosed(): void {
+    this.current = 'closed';
+  }
+
+  /** Puts the player on a tile (no checks, no packets: logins, tests, hand-offs). */
   setPosition(x: number, y: number): void {
-    this.x = x;
-    this.y = y;
+    this.px = x;
+    this.py = y;
     this.spawnCache = null;
+  }
+
+  loadRegions(regions: readonly number[]): number[] {
+    const missing = regions.filter((r) => !this.loaded.has(r));
+    for (const r of missing) this.loaded.add(r);
+    return missing;
+  }
+
+  /**
+   * An operator's teleport: everyone who sees the player (and the player) gets a Teleport,
+   * then views change as for a walk (Despawn/Spawn both ways, Map for the new area).
+   * False when the player is not in the world or the tile is not walkable.
+   */
+  teleport(x: number, y: number): boolean {
+    if (this.current !== 'ready' || !this.host.map.walkable(x, y)) return false;
+    this.host.sendAround(this.region, P.teleportText(this.instance, x, y));
+    this.setPosition(x, y);
+    this.host.relocate(this);
+    return true;
   }
 
   spawnData(): P.PlayerSpawnData {
@@ -118,14 +246,14 @@ export class Player implements Recipient {
       instance: this.instance,
       type: PLAYER_TYPE,
       key: ARMOUR_KEY,
-      name: this.name,
-      x: this.x,
-      y: this.y,
+      name: this.playerName,
+      x: this.px,
+      y: this.py,
       level: LEVEL,
       hitPoints: HIT_POINTS,
       maxHitPoints: HIT_POINTS,
       movementSpeed: this.movementSpeed,
-      orientation: this.orientation,
+      orientation: this.facing,
       attackRange: ATTACK_RANGE,
       rank: RANK_NONE,
       pvp: false,
@@ -136,61 +264,63 @@ export class Player implements Recipient {
     return (this.spawnCache ??= serializePacket(P.spawn(this.spawnData())));
   }
 
+  sendList(): void {
+    const entities = this.host.inViewOf(this.region, this).map((p) => p.instance);
+    this.host.send(this.instance, P.list(entities));
+  }
+
   private inState(state: PlayerState): boolean {
-    if (this.state === state) return true;
-    this.world.reject('state');
+    if (this.current === state) return true;
+    this.host.reject('state');
     return false;
+  }
+
+  private enterWorld(): void {
+    this.current = 'ready';
+    this.host.enter(this);
   }
 
   private handleHandshake(data: HandshakeData): void {
     // A second handshake is ignored (Kaetram has no use for it either).
     if (!this.inState('connected')) return;
-    if (data.gVer !== this.world.gameVersion) return this.close(CloseReasons.Updated);
-    this.state = 'handshaken';
-    this.world.network.sendImmediate(this.instance, P.handshake(this.instance, this.world.serverId, this.world.now()));
+    if (data.gVer !== this.host.gameVersion) return this.close(CloseReasons.Updated);
+    this.current = 'handshaken';
+    this.host.sendImmediate(this.instance, P.handshake(this.instance, this.host.serverId, this.host.now()));
   }
 
   private handleLogin(data: LoginData): void {
-    if (this.state === 'connected') return this.close(CloseReasons.Lost);
+    if (this.current === 'connected') return this.close(CloseReasons.Lost);
     if (!this.inState('handshaken')) return;
     // No account store yet: only guests get in (README "Login").
     if (data.opcode === Opcodes.Login.Login) return this.close(CloseReasons.InvalidLogin);
     if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.Disallowed);
-    this.name = this.world.nextGuestName();
-    const at = this.world.spawnPosition();
+    this.playerName = this.host.nextGuestName();
+    const at = this.host.spawnPosition();
     this.setPosition(at.x, at.y);
-    this.state = 'welcomed';
-    this.readyDeadline = this.world.expectReady(this);
-    this.world.network.send(this.instance, P.welcome({ ...this.spawnData(), mana: MANA, maxMana: MANA, experience: 0 }));
-  }
-
-  sendList(): void {
-    const entities: string[] = [];
-    this.world.regions.forEachInView(this.region, (p) => {
-      if (p !== this) entities.push(p.instance);
-    });
-    this.world.network.send(this.instance, P.list(entities));
+    this.current = 'welcomed';
+    this.loginBy = 0;
+    this.readyBy = this.host.expectReady(this);
+    this.host.send(this.instance, P.welcome({ ...this.spawnData(), mana: MANA, maxMana: MANA, experience: 0 }));
   }
 
   private handleWho(instances: string[]): void {
     for (const instance of instances) {
-      const other = this.world.players.get(instance);
       // Only players this client can see; anything else is ignored as Kaetram does.
-      if (other === undefined || other === this || other.state !== 'ready') continue;
-      if (!this.world.regions.inView(this.region, other.region)) continue;
-      this.world.network.sendSerialized(this.instance, other.spawnPacket());
+      if (instance === this.instance) continue;
+      const other = this.host.visibleFrom(this.region, instance);
+      if (other !== undefined) this.host.sendSerialized(this.instance, other.spawnPacket());
     }
   }
 
   private handleMovement(data: MovementData): void {
-    const now = this.world.now();
+    const now = this.host.now();
     const to: Position = { x: data.playerX, y: data.playerY };
     switch (data.opcode) {
       case Opcodes.Movement.Request:
       case Opcodes.Movement.Started: {
         // The client says where it stands before walking: that must be (next to) where we have it.
-        const near = Math.abs(to.x - this.x) <= 1 && Math.abs(to.y - this.y) <= 1;
-        if (!this.world.map.contains(to.x, to.y) || !near) this.refuseMove();
+        const near = Math.abs(to.x - this.px) <= 1 && Math.abs(to.y - this.py) <= 1;
+        if (!this.host.map.contains(to.x, to.y) || !near) this.refuseMove();
         return;
       }
       case Opcodes.Movement.Step:
@@ -198,57 +328,61 @@ export class Player implements Recipient {
         return;
       case Opcodes.Movement.Stop: {
         if (!this.step(to, now)) return;
-        if (data.orientation !== undefined && data.orientation <= P.Orientation.Right && data.orientation !== this.orientation) {
-          this.orientation = data.orientation;
+        if (data.orientation !== undefined && data.orientation <= P.Orientation.Right && data.orientation !== this.facing) {
+          this.facing = data.orientation;
           this.spawnCache = null;
         }
-        this.world.network.sendToSurroundingRegions(this.region, P.stopText(this.instance, this.x, this.y, this.orientation), this.instance);
+        this.host.sendAround(this.region, P.stopText(this.instance, this.px, this.py, this.facing), this.instance);
         return;
       }
     }
   }
 
-  /** Applies a plausible step (relayed as Move), or teleports the client back. */
+  /** Applies a plausible step (relayed as Move, then any region change), or teleports the client back. */
   private step(to: Position, now: number): boolean {
-    const verdict = checkStep(this.world.map, this, to, this.steps, now);
+    const verdict = checkStep(this.host.map, this, to, this.steps, now);
     if (!verdict.ok) {
       this.refuseMove();
       return false;
     }
-    if (verdict.moved) this.world.moveTo(this, to.x, to.y);
+    if (verdict.moved) {
+      this.host.sendAround(this.region, P.moveText(this.instance, to.x, to.y), this.instance);
+      this.setPosition(to.x, to.y);
+      this.host.relocate(this);
+    }
     return true;
   }
 
   private refuseMove(): void {
-    this.implausibleMoves += 1;
-    this.world.reject('movement');
-    this.world.network.send(this.instance, P.teleport(this.instance, this.x, this.y));
+    this.implausible += 1;
+    this.host.reject('movement');
+    this.host.send(this.instance, P.teleport(this.instance, this.px, this.py));
   }
 
   private handleNetwork(opcode: number): void {
-    if (opcode !== Opcodes.Network.Pong) return this.world.reject('data');
+    if (opcode !== Opcodes.Network.Pong) return this.host.reject('data');
     if (this.pingSentAt === null) return; // an unsolicited pong is harmless
-    this.latencyMs = this.world.now() - this.pingSentAt;
+    this.latency = this.host.now() - this.pingSentAt;
     this.pingSentAt = null;
     // What Kaetram answers a pong with.
-    this.world.network.send(this.instance, P.notification(`Latency of ${this.latencyMs}ms`, 'red'));
+    this.host.send(this.instance, P.notification(`Latency of ${this.latency}ms`, 'red'));
   }
 
   private handleChat(raw: string): void {
     const text = cleanChat(raw);
     if (text === null) return;
     if (isCommand(text)) return this.handleCommand(text);
-    this.world.network.sendToSurroundingRegions(this.region, P.chatText(this.instance, this.name, text));
+    this.host.sendAround(this.region, P.chatText(this.instance, this.playerName, text));
   }
 
   /** Kaetram's commands that make sense without an account store: only `/ping` for now. */
   private handleCommand(text: string): void {
     const command = text.slice(1).split(' ', 1)[0]!.toLowerCase();
     if (command !== 'ping') return;
-    const now = this.world.now();
-    if (now - this.lastPingAt < PING_INTERVAL_MS) return;
+    const now = this.host.now();
+    if (this.lastPingAt !== null && now - this.lastPingAt < PING_INTERVAL_MS) return;
     this.lastPingAt = now;
     this.pingSentAt = now;
-    this.world.network.send(this.instance, P.ping());
+    this.host.send(this.instance, P.ping());
   }
 }

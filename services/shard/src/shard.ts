@@ -185,9 +185,8 @@ export class Shard {
       return;
     }
     if (message.type !== 'teleport') return;
-    const player = this.world.players.get(message.instance);
-    if (!player) return;
-    const moved = this.world.teleport(player, message.x, message.y);
+    if (!this.world.players.has(message.instance)) return;
+    const moved = this.world.teleport(message.instance, message.x, message.y);
     this.logger.info({ instance: message.instance, x: message.x, y: message.y, moved }, moved ? 'player teleported' : 'teleport refused');
   }
 

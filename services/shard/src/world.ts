@@ -1,21 +1,20 @@
-import { CloseReasons, validatePacketData } from '@shardgate/protocol';
+import { validatePacketData } from '@shardgate/protocol';
 import type { CloseReason, RegionGrid } from '@shardgate/protocol';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
 import { DeadlineQueue } from './deadlines';
 import type { GameMap, Position } from './game-map';
-import { MapCodec } from './map-codec';
-import { NetworkManager, type ConnectionHost, type PublishBatch } from './network-manager';
+import type { MapCodec } from './map-codec';
+import { NetworkManager, type ConnectionHost, type Outgoing, type PublishBatch } from './network-manager';
 import type { Outbox } from './outbox';
 import { DEFAULT_MOVEMENT_SPEED } from './movement';
-import { Player } from './player';
-import { RegionIndex } from './regions';
-import { changeRegion, enterWorld, leaveWorld } from './visibility';
-import * as P from './packets';
+import { Player, newPlayerRecord } from './player';
+import type { PlayerHost } from './player-host';
+import type { RegionIndex } from './regions';
+import { REJECT_REASONS, type RejectReason } from './reject-reason';
+import { Visibility } from './visibility';
 
-/** Why the shard dropped a client packet or event (the `reason` label of packetsRejected). */
-export type RejectReason = 'state' | 'data' | 'player' | 'movement' | 'error' | 'envelope';
-const REJECT_REASONS: readonly RejectReason[] = ['state', 'data', 'player', 'movement', 'error', 'envelope'];
+export type { RejectReason } from './reject-reason';
 
 export interface WorldOptions {
   map: GameMap;
@@ -41,14 +40,14 @@ export interface WorldOptions {
 export const SPAWN_RADIUS = 3;
 
 /**
- * The seed's World: the map, the players, region membership, and the tick hook. It owns
- * the NetworkManager and points `connectionCallback` at its `handleConnection`.
+ * The seed's World: the map, the players, visibility, and the tick hook. It owns the
+ * NetworkManager and points `connectionCallback` at its `handleConnection`. Players reach it
+ * through PlayerHost only; it never writes a Player's fields.
  */
-export class World implements ConnectionHost {
+export class World implements ConnectionHost, PlayerHost {
   readonly map: GameMap;
-  readonly regions: RegionIndex<Player>;
   readonly network: NetworkManager;
-  readonly codec: MapCodec;
+  readonly visibility: Visibility<Player>;
   readonly players = new Map<string, Player>();
   readonly serverId: number;
   readonly gameVersion: string;
@@ -76,8 +75,6 @@ export class World implements ConnectionHost {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
-    this.regions = new RegionIndex<Player>(this.map.grid);
-    this.codec = new MapCodec(this.map);
     // Label children bound once: the hot path must not look labels up.
     const counter = options.metrics.packetsRejected;
     this.rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, counter.labels(r)])) as Record<RejectReason, { inc(): void }>;
@@ -88,6 +85,7 @@ export class World implements ConnectionHost {
       host: this,
       ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
     });
+    this.visibility = new Visibility<Player>(this.map, this.network);
     this.connectionCallback = (instance, ip, gateway) => this.network.handleConnection(instance, ip, gateway);
   }
 
@@ -96,11 +94,22 @@ export class World implements ConnectionHost {
     return this.map.grid;
   }
 
+  /** ConnectionHost: where players in the world stand. */
+  get regions(): RegionIndex<Player> {
+    return this.visibility.regions;
+  }
+
+  get codec(): MapCodec {
+    return this.visibility.codec;
+  }
+
   /** ConnectionHost: NetworkManager.handleConnection calls this once the queue exists. */
   addPlayer(outbox: Outbox, ip: string): void {
-    const player = new Player(this, outbox, ip);
+    const now = this.now();
+    const deadline = now + this.handshakeTimeoutMs;
+    const player = new Player(this, outbox, newPlayerRecord(outbox.instance, ip, this.movementSpeedMs, now, deadline));
     this.players.set(player.instance, player);
-    this.loginDeadlines.add(player, this.now() + this.handshakeTimeoutMs);
+    this.loginDeadlines.add(player, deadline);
     player.connected();
   }
 
@@ -127,7 +136,7 @@ export class World implements ConnectionHost {
     } catch (err) {
       this.reject('error');
       this.logger.error({ err, instance }, 'disconnect handler failed');
-      this.players.delete(instance);
+      this.forgetPlayer(player);
       this.network.drop(instance);
     }
   }
@@ -136,9 +145,8 @@ export class World implements ConnectionHost {
   tick(): void {
     const now = this.now();
     for (const player of this.loginDeadlines.expire(now)) {
-      if (player.state !== 'connected' && player.state !== 'handshaken') continue;
-      this.logger.info({ instance: player.instance, ip: player.ip, state: player.state }, 'no login before the handshake deadline');
-      player.close(CloseReasons.Timeout);
+      const state = player.state;
+      if (player.loginTimedOut()) this.logger.info({ instance: player.instance, ip: player.ip, state }, 'no login before the handshake deadline');
     }
     for (const player of this.readyDeadlines.expire(now)) {
       try {
@@ -156,17 +164,22 @@ export class World implements ConnectionHost {
    */
   closeAll(reason: CloseReason): void {
     for (const player of this.players.values()) {
-      player.state = 'closed';
-      this.regions.remove(player);
+      player.markClosed();
+      this.visibility.forget(player);
       this.network.close(player.instance, reason);
     }
     this.players.clear();
   }
 
+  /** An operator's teleport of a player held here. False: not in the world, or not walkable. */
+  teleport(instance: string, x: number, y: number): boolean {
+    return this.players.get(instance)?.teleport(x, y) ?? false;
+  }
+
   /** Instances of the players in the world (after Ready). */
   inWorld(): string[] {
     const instances: string[] = [];
-    for (const p of this.players.values()) if (p.state === 'ready') instances.push(p.instance);
+    for (const p of this.players.values()) if (p.inWorld) instances.push(p.instance);
     return instances;
   }
 
@@ -174,47 +187,60 @@ export class World implements ConnectionHost {
     this.rejected[reason].inc();
   }
 
-  // --- used by Player -------------------------------------------------------------------
+  // --- PlayerHost ------------------------------------------------------------------------
+
+  send(instance: string, packet: Outgoing): void {
+    this.network.send(instance, packet);
+  }
+
+  sendSerialized(instance: string, serialized: string): void {
+    this.network.sendSerialized(instance, serialized);
+  }
+
+  sendImmediate(instance: string, packet: Outgoing): void {
+    this.network.sendImmediate(instance, packet);
+  }
+
+  close(instance: string, reason: CloseReason): void {
+    this.network.close(instance, reason);
+  }
+
+  drop(instance: string): void {
+    this.network.drop(instance);
+  }
+
+  sendAround(region: number, packet: Outgoing, ignore?: string): void {
+    this.network.sendToSurroundingRegions(region, packet, ignore);
+  }
+
+  inViewOf(region: number, except?: Player): Player[] {
+    return this.visibility.inViewOf(region, except);
+  }
+
+  visibleFrom(region: number, instance: string): Player | undefined {
+    const other = this.players.get(instance);
+    if (other === undefined || other.region < 0 || !this.visibility.sees(region, other.region)) return undefined;
+    return other;
+  }
+
+  enter(player: Player): void {
+    this.visibility.enter(player);
+  }
+
+  relocate(player: Player): void {
+    this.visibility.relocate(player);
+  }
+
+  leave(player: Player): void {
+    this.visibility.leave(player);
+    this.forgetPlayer(player);
+  }
 
   /** Registers the Ready deadline; returns it. */
   expectReady(player: Player): number {
     const deadline = this.now() + this.readyTimeoutMs;
     this.readyDeadlines.add(player, deadline);
     return deadline;
-  }
-
-  enter(player: Player): void {
-    player.state = 'ready';
-    enterWorld(this, player);
-  }
-
-  /** Moves a player one tile: Move to those who see it, then any region change. */
-  moveTo(player: Player, x: number, y: number): void {
-    const from = player.region;
-    this.network.sendToSurroundingRegions(from, P.moveText(player.instance, x, y), player.instance);
-    player.setPosition(x, y);
-    const to = this.map.grid.regionAt(x, y);
-    if (to !== from) changeRegion(this, player, from, to);
-  }
-
-  /**
-   * An operator's teleport: everyone who sees the player (and the player) gets a Teleport,
-   * then views change as for a walk (Despawn/Spawn both ways, Map for the new area).
-   * False when the player is not in the world or the tile is not walkable.
-   */
-  teleport(player: Player, x: number, y: number): boolean {
-    if (player.state !== 'ready' || !this.map.walkable(x, y)) return false;
-    const from = player.region;
-    this.network.sendToSurroundingRegions(from, P.teleportText(player.instance, x, y));
-    player.setPosition(x, y);
-    const to = this.map.grid.regionAt(x, y);
-    if (to !== from) changeRegion(this, player, from, to);
-    return true;
-  }
-
-  removePlayer(player: Player): void {
-    leaveWorld(this, player);
-    if (this.players.get(player.instance) === player) this.players.delete(player.instance);
   }
 
   nextGuestName(): string {
@@ -231,5 +257,9 @@ export class World implements ConnectionHost {
       if (this.map.walkable(x, y)) return { x, y };
     }
     return { x: spawn.x, y: spawn.y };
+  }
+
+  private forgetPlayer(player: Player): void {
+    if (this.players.get(player.instance) === player) this.players.delete(player.instance);
   }
 }
