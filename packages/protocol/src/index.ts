@@ -12,6 +12,8 @@ export { createSubjects } from './subjects';
 export type { Subjects } from './subjects';
 export { InstanceIds, nodeIdOf, MAX_NODE_ID } from './instance-id';
 export { RegionGrid, MapSizeError, REGION_SIZE } from './regions';
+export { OwnershipTable, OwnershipError, soleOwner } from './ownership';
+export type { OwnershipInit } from './ownership';
 export {
   EventKind,
   EnvelopeError,
