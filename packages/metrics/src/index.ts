@@ -55,6 +55,12 @@ export function createGatewayMetrics(registry: Registry) {
     busConnected: new Gauge({ name: 'shardgate_gateway_bus_connected', help: '1 while this gateway is connected to its bus, else 0', registers: r }),
     redisConnected: new Gauge({ name: 'shardgate_gateway_redis_connected', help: '1 while this gateway reaches Redis (always 1 in the embedded mode), else 0', registers: r }),
     guardDegraded: new Counter({ name: 'shardgate_gateway_guard_degraded_total', help: 'Guard decisions taken without the shared store, by operation', labelNames: ['op'], registers: r }),
+    handoffsFollowed: new Counter({
+      name: 'shardgate_gateway_handoffs_followed_total',
+      help: 'Players a shard handed to another shard of its world, as this gateway took it: rerouted, gone (connection already closed), refused (the sender did not hold the player)',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
   };
 }
 
@@ -88,5 +94,29 @@ export function createShardMetrics(registry: Registry) {
     }),
     regionBroadcasts: new Counter({ name: 'shardgate_shard_region_broadcasts_total', help: 'Packets sent to a region or its surroundings', registers: r }),
     packetsRejected: new Counter({ name: 'shardgate_shard_packets_rejected_total', help: 'Client packets the game refused, by reason', labelNames: ['reason'], registers: r }),
+    regionsOwned: new Gauge({ name: 'shardgate_shard_regions_owned', help: "Regions of its world this shard owns under the current ownership table", registers: r }),
+    ownershipEpoch: new Gauge({ name: 'shardgate_shard_ownership_epoch', help: "Epoch of the world's ownership table this shard applies", registers: r }),
+    handoffs: new Counter({
+      name: 'shardgate_shard_handoffs_total',
+      help: 'Players this shard handed to another shard of its world, by cause (walk, teleport, rebalance, drain)',
+      labelNames: ['cause'],
+      registers: r,
+    }),
+    handoffsReceived: new Counter({ name: 'shardgate_shard_handoffs_received_total', help: 'Players another shard of the world handed to this one', registers: r }),
+    handoffSeconds: new Histogram({
+      name: 'shardgate_shard_handoff_seconds',
+      help: 'From a player leaving his old shard to his arrival on this one (wall clocks of both)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
+    borderPackets: new Counter({ name: 'shardgate_shard_border_packets_total', help: 'Broadcast packets sent to other shards of the world for players near a border', registers: r }),
+    borderBytes: new Counter({ name: 'shardgate_shard_border_bytes_total', help: 'Bytes of messages sent to other shards of the world (broadcasts, ghosts, hand-offs)', registers: r }),
+    peerRejected: new Counter({
+      name: 'shardgate_shard_peer_rejected_total',
+      help: 'Messages from other shards refused, by reason (malformed, stranger, stale, unknown, duplicate)',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    fenceBuffered: new Gauge({ name: 'shardgate_shard_fence_waiting', help: 'Handed-over players whose gateway has not confirmed the new route yet', registers: r }),
   };
 }

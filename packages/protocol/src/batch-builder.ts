@@ -12,6 +12,7 @@ export class BatchBuilder {
   private readonly packets: string[] = [];
   private readonly frames: Array<[string, number[]]> = [];
   private readonly closes: Array<[string, CloseReason]> = [];
+  private readonly moves: Array<[string, string]> = [];
   // Position + 1 of each table packet in this batch; 0 = not copied yet.
   private readonly local: Uint32Array;
   /** Packet references in frames (what the players receive). */
@@ -50,7 +51,15 @@ export class BatchBuilder {
     this.bytes += instance.length + reason.length + 4;
   }
 
+  /** The player now lives on another shard (after its frames in this batch). */
+  addMove(instance: string, shard: string): void {
+    this.moves.push([instance, shard]);
+    this.bytes += instance.length + shard.length + 4;
+  }
+
   build(shard: string): ShardBatch {
-    return { shard, packets: this.packets, frames: this.frames, closes: this.closes };
+    const batch: ShardBatch = { shard, packets: this.packets, frames: this.frames, closes: this.closes };
+    if (this.moves.length > 0) batch.moves = this.moves;
+    return batch;
   }
 }

@@ -31,6 +31,8 @@ function splitShard(batch: ShardBatch, maxBytes: number, out: Uint8Array[]): voi
     return;
   }
   const { frames, closes } = batch;
+  // Moves stay with the last piece, after every frame: the gateway re-routes once it has them.
+  const moves = batch.moves ?? [];
   let first: ShardBatch['frames'];
   let second: ShardBatch['frames'];
   let closesFirst: ShardBatch['closes'] = [];
@@ -56,15 +58,16 @@ function splitShard(batch: ShardBatch, maxBytes: number, out: Uint8Array[]): voi
     out.push(bytes);
     return;
   }
-  splitShard(piece(batch, first, closesFirst), maxBytes, out);
-  splitShard(piece(batch, second, closesSecond), maxBytes, out);
+  splitShard(piece(batch, first, closesFirst, []), maxBytes, out);
+  splitShard(piece(batch, second, closesSecond, moves), maxBytes, out);
 }
 
 /** A batch of some of `batch`'s frames, carrying only the packets they use, renumbered. */
-function piece(batch: ShardBatch, frames: ShardBatch['frames'], closes: ShardBatch['closes']): ShardBatch {
+function piece(batch: ShardBatch, frames: ShardBatch['frames'], closes: ShardBatch['closes'], moves: NonNullable<ShardBatch['moves']>): ShardBatch {
   const builder = new BatchBuilder(batch.packets);
   for (const [instance, indices] of frames) builder.addFrame(instance, indices);
   for (const [instance, reason] of closes) builder.addClose(instance, reason);
+  for (const [instance, shard] of moves) builder.addMove(instance, shard);
   return builder.build(batch.shard);
 }
 

@@ -6,7 +6,7 @@ import type { ClientPacket } from './packet-data';
  * Gateway <-> shard envelopes, msgpack on the bus. Tuples instead of objects keep the
  * per-event overhead to a few bytes.
  */
-export const EventKind = Object.freeze({ Open: 0, Message: 1, Close: 2 } as const);
+export const EventKind = Object.freeze({ Open: 0, Message: 1, Close: 2, Fence: 3 } as const);
 
 /** A new admitted connection: its instance, the client's address, the gateway that owns it. */
 export type OpenEvent = [kind: 0, instance: string, ip: string, gateway: string];
@@ -14,7 +14,12 @@ export type OpenEvent = [kind: 0, instance: string, ip: string, gateway: string]
 export type MessageEvent = [kind: 1, instance: string, id: number, data: unknown];
 /** The connection is gone (client left, or the gateway closed it for this reason). */
 export type CloseEvent = [kind: 2, instance: string, reason: string];
-export type ClientEvent = OpenEvent | MessageEvent | CloseEvent;
+/**
+ * The gateway now sends this instance's events to another shard (it read a `moves` entry):
+ * everything before the fence went to the old shard, which passes the fence on to the new one.
+ */
+export type FenceEvent = [kind: 3, instance: string];
+export type ClientEvent = OpenEvent | MessageEvent | CloseEvent | FenceEvent;
 
 /** Everything one gateway has for one shard from one event-loop turn, in arrival order. */
 export interface GatewayBatch {
@@ -33,6 +38,11 @@ export interface ShardBatch {
   packets: string[];
   frames: Array<[instance: string, indices: number[]]>;
   closes: Array<[instance: string, reason: CloseReason]>;
+  /**
+   * Players handed to another shard of the world, after their last frame from this one: the
+   * gateway routes their events to the new shard and sends this one a fence. Absent when none.
+   */
+  moves?: Array<[instance: string, shard: string]>;
 }
 
 export interface ShardHeartbeat {
@@ -76,7 +86,7 @@ const utf8Decoder = new TextDecoder('utf-8');
 const headerEncoder = new Encoder();
 // msgpack: fixstr "text", then bin 32 with a big-endian length.
 const TEXT_KEY = [0xa4, 0x74, 0x65, 0x78, 0x74];
-const FIXMAP_4 = 0x84;
+const FIXMAP_0 = 0x80;
 
 /**
  * A ShardBatch on the wire: the packet table travels as ONE UTF-8 byte string (`text`) plus
@@ -93,12 +103,15 @@ export function encodeShardBatch(batch: ShardBatch): Uint8Array {
   // One allocation per message: the header's msgpack map, then the text written straight
   // into the message as the map's fifth entry (a bin). Encoding the text apart and letting
   // msgpack copy it cost two more buffers per batch, which showed as gateway RSS growth.
-  const head = headerEncoder.encodeSharedRef({ shard: batch.shard, lens, frames: batch.frames, closes: batch.closes });
-  if (head[0] !== FIXMAP_4) throw new EnvelopeError('shard batch: unexpected header encoding');
+  const header: Record<string, unknown> = { shard: batch.shard, lens, frames: batch.frames, closes: batch.closes };
+  if (batch.moves !== undefined && batch.moves.length > 0) header.moves = batch.moves;
+  const head = headerEncoder.encodeSharedRef(header);
+  const entries = head[0]! - FIXMAP_0;
+  if (entries !== 4 && entries !== 5) throw new EnvelopeError('shard batch: unexpected header encoding');
   const size = Buffer.byteLength(text, 'utf8');
   const out = Buffer.allocUnsafe(head.byteLength + TEXT_KEY.length + 5 + size);
   out.set(head, 0);
-  out[0] = FIXMAP_4 + 1;
+  out[0] = FIXMAP_0 + entries + 1;
   let at = head.byteLength;
   for (const byte of TEXT_KEY) out[at++] = byte;
   out[at++] = 0xc6;
@@ -144,7 +157,14 @@ export function decodeShardBatch(bytes: Uint8Array): ShardBatch {
     at += len;
   }
   if (at !== text.length) throw new EnvelopeError('shard batch: packet lengths do not match the text');
-  return { shard: v.shard, packets, frames: v.frames as ShardBatch['frames'], closes: v.closes as ShardBatch['closes'] };
+  const batch: ShardBatch = { shard: v.shard, packets, frames: v.frames as ShardBatch['frames'], closes: v.closes as ShardBatch['closes'] };
+  if (v.moves !== undefined) {
+    if (!Array.isArray(v.moves) || !v.moves.every((m) => Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string')) {
+      throw new EnvelopeError('shard batch: bad moves');
+    }
+    batch.moves = v.moves as ShardBatch['moves'];
+  }
+  return batch;
 }
 
 export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {

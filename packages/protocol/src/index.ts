@@ -32,6 +32,7 @@ export type {
   OpenEvent,
   MessageEvent,
   CloseEvent,
+  FenceEvent,
   ClientEvent,
   GatewayBatch,
   ShardBatch,
@@ -39,3 +40,5 @@ export type {
   GatewayHeartbeat,
   ControlMessage,
 } from './envelopes';
+export { encodePeerMessage, decodePeerMessage, HANDOFF_CAUSES } from './peer';
+export type { PeerMessage, PeerOp, HandoffCause } from './peer';

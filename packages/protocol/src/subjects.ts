@@ -6,6 +6,8 @@
 export interface Subjects {
   /** gateway -> one shard: open, message and close events, batched per event-loop turn */
   shardInbox(shardId: string): string;
+  /** shard -> another shard of its world: border broadcasts, ghosts, hand-offs, once per tick */
+  shardPeer(shardId: string): string;
   /** shard -> one gateway: one batch per tick (frames and closes) */
   gatewayInbox(gatewayId: string): string;
   /** every shard's heartbeat (id, players, capacity, accepting) */
@@ -28,6 +30,7 @@ export function createSubjects(prefix = 'sg'): Subjects {
   };
   return Object.freeze({
     shardInbox: (shardId: string) => `${prefix}.shard.${token('shard id', shardId)}.in`,
+    shardPeer: (shardId: string) => `${prefix}.shard.${token('shard id', shardId)}.peer`,
     gatewayInbox: (gatewayId: string) => `${prefix}.gw.${token('gateway id', gatewayId)}.out`,
     shardHeartbeat: `${prefix}.shards.heartbeat`,
     gatewayHeartbeat: `${prefix}.gateways.heartbeat`,

@@ -11,6 +11,7 @@ import {
   decodeShardHeartbeat,
   encodeEnvelope,
   encodeShardBatch,
+  encodeShardBatchWithin,
   messageEvent,
   parseClientFrame,
 } from '../src';
@@ -65,8 +66,8 @@ const sampleEvents: ClientEvent[] = [
 ];
 
 describe('protocol envelopes', () => {
-  it('event kinds - open, message and close are 0, 1 and 2', () => {
-    expect(EventKind).toEqual({ Open: 0, Message: 1, Close: 2 });
+  it('event kinds - open, message, close and fence are 0, 1, 2 and 3', () => {
+    expect(EventKind).toEqual({ Open: 0, Message: 1, Close: 2, Fence: 3 });
     expect(Object.isFrozen(EventKind)).toBe(true);
   });
 
@@ -263,5 +264,28 @@ describe('envelopes - fields the decoders check (found by review)', () => {
   it('decode - a kick with a reason the Kaetram client does not know is refused', () => {
     expect(() => decodeControl(encode({ type: 'kick', instance: '1', reason: 'bogus' }))).toThrow(EnvelopeError);
     expect(decodeControl(encode({ type: 'kick', instance: '1', reason: 'banned' }))).toEqual({ type: 'kick', instance: '1', reason: 'banned' });
+  });
+});
+
+describe('shard batch moves', () => {
+  it('moves - survive the wire after the frames, and are absent when there are none', () => {
+    const batch = { shard: 's1', packets: ['[0,null]'], frames: [['01', [0]]] as Array<[string, number[]]>, closes: [], moves: [['01', 's2']] as Array<[string, string]> };
+    expect(decodeShardBatch(encodeShardBatch(batch))).toEqual(batch);
+    const plain = decodeShardBatch(encodeShardBatch({ shard: 's1', packets: [], frames: [], closes: [] }));
+    expect(plain.moves).toBeUndefined();
+  });
+
+  it('moves - a batch cut in pieces carries its moves in the last piece', () => {
+    const packets = Array.from({ length: 40 }, (_, i) => `[19,"${'x'.repeat(200)}${i}"]`);
+    const frames = packets.map((_, i) => [`p${i}`, [i]] as [string, number[]]);
+    const pieces = encodeShardBatchWithin({ shard: 's1', packets, frames, closes: [], moves: [['p3', 's2']] }, 2048).map(decodeShardBatch);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.slice(0, -1).every((p) => p.moves === undefined)).toBe(true);
+    expect(pieces.at(-1)!.moves).toEqual([['p3', 's2']]);
+  });
+
+  it('moves - a malformed moves field is refused', () => {
+    const bytes = encode({ shard: 's1', lens: [], frames: [], closes: [], moves: [['01']], text: new Uint8Array(0) });
+    expect(() => decodeShardBatch(bytes)).toThrow(/moves/);
   });
 });

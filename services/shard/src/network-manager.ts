@@ -71,6 +71,8 @@ export class NetworkManager {
   // Shared strings (cached Map and Spawn packets) get one table entry per tick, however often sent.
   private shared = new Map<string, number>();
   private immediate = new Map<string, ImmediateBatch>();
+  // Players handed to another shard this tick, per gateway: [instance, new shard].
+  private moves = new Map<string, Array<[string, string]>>();
   // Counted locally and added to the metrics once per flush: prom-client per push is too dear.
   private queued = 0;
   private regionSends = 0;
@@ -88,13 +90,17 @@ export class NetworkManager {
   /** World.connectionCallback: creates the queue, then the Player. False for a duplicate instance. */
   handleConnection(instance: string, ip: string, gateway: string): boolean {
     if (this.outboxes.has(instance)) return false;
+    this.options.host.addPlayer(this.open(instance, gateway), ip);
+    return true;
+  }
+
+  private open(instance: string, gateway: string): Outbox {
     const outbox = createOutbox(instance, gateway);
     this.outboxes.set(instance, outbox);
     let set = this.byGateway.get(gateway);
     if (set === undefined) this.byGateway.set(gateway, (set = new Set()));
     set.add(instance);
-    this.options.host.addPlayer(outbox, ip);
-    return true;
+    return outbox;
   }
 
   /** Instances held by one gateway (for despawning a gateway that went silent). */
@@ -136,6 +142,14 @@ export class NetworkManager {
   sendSerializedTo(recipients: Iterable<Recipient>, serialized: string, ignore?: string): void {
     const index = this.addShared(serialized);
     for (const r of recipients) if (r.instance !== ignore) this.push(r.outbox, index);
+  }
+
+  /** To everyone standing in any of `regions` (a region change's gone or entered set, a border broadcast). */
+  sendToRegions(regions: readonly number[], packet: Outgoing, ignore?: string): void {
+    this.regionSends += 1;
+    const count = this.options.host.regions.grid.count;
+    const index = this.add(textOf(packet));
+    for (const r of regions) if (r >= 0 && r < count) this.pushToRegion(r, index, ignore);
   }
 
   sendToRegion(region: number, packet: Outgoing, ignore?: string): void {
@@ -200,11 +214,37 @@ export class NetworkManager {
     this.forget(outbox);
   }
 
+  /**
+   * The player goes to another shard: its queue leaves with it (as packet text, in order) and
+   * its gateway is told, in this tick's batch after any frame already queued for it, to send
+   * its events to `shard` from now on. Undefined when there is no open queue to hand over.
+   */
+  detach(instance: string, shard: string): { gateway: string; pending: string[] } | undefined {
+    const outbox = this.outboxes.get(instance);
+    if (outbox === undefined || !outbox.open) return undefined;
+    const pending = outbox.packets.map((i) => this.table[i]!);
+    outbox.packets = [];
+    outbox.open = false;
+    this.forget(outbox);
+    let moves = this.moves.get(outbox.gateway);
+    if (moves === undefined) this.moves.set(outbox.gateway, (moves = []));
+    moves.push([instance, shard]);
+    return { gateway: outbox.gateway, pending };
+  }
+
+  /** A player handed over by another shard: a queue that starts with what it had not yet sent. */
+  adopt(instance: string, gateway: string, pending: readonly string[]): Outbox | undefined {
+    if (this.outboxes.has(instance)) return undefined;
+    const outbox = this.open(instance, gateway);
+    for (const text of pending) this.push(outbox, this.add(text));
+    return outbox;
+  }
+
   /** Flushes every non-empty queue: ShardBatches per gateway (see batchBytes), frames in queue order, closes after their frames. */
   parse(): void {
     // Immediate frames refer to this tick's table, and must not be overtaken by the tick.
     this.flushImmediate();
-    if (this.listed.length === 0) {
+    if (this.listed.length === 0 && this.moves.size === 0) {
       this.resetTable();
       return this.report(0);
     }
@@ -236,6 +276,15 @@ export class NetworkManager {
       }
     }
     this.resetTable();
+    // Hand-offs go after the frames queued before them: the gateway re-routes once it has them.
+    if (this.moves.size > 0) {
+      for (const [gateway, moves] of this.moves) {
+        let builder = builders.get(gateway);
+        if (builder === undefined) builders.set(gateway, (builder = new BatchBuilder(table)));
+        for (const [instance, shard] of moves) builder.addMove(instance, shard);
+      }
+      this.moves = new Map();
+    }
     for (const [gateway, builder] of builders) {
       flushed += builder.references;
       this.options.publish(gateway, builder.build(this.options.shardId));

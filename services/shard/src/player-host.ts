@@ -1,7 +1,7 @@
 import type { CloseReason } from '@shardgate/protocol';
 import type { GameMap, Position } from './game-map';
 import type { Outgoing } from './network-manager';
-import type { Viewer } from './visibility';
+import type { Seen, Viewer } from './visibility';
 import type { RejectReason } from './reject-reason';
 
 /**
@@ -29,16 +29,19 @@ export interface PlayerHost {
   // --- everyone who sees a region ---
   /** To everyone in view of `region` (its 3x3 surroundings), `ignore` left out. */
   sendAround(region: number, packet: Outgoing, ignore?: string): void;
-  /** Players in view of `region` (`except` left out), in the world (after Ready). */
-  inViewOf(region: number, except?: Viewer): readonly Viewer[];
-  /** The player `instance` when it is in the world and in view of `region`. */
-  visibleFrom(region: number, instance: string): Viewer | undefined;
+  /** Players in view of `region` (`except` left out), in the world (after Ready), whichever shard holds them. */
+  inViewOf(region: number, except?: Viewer): readonly Seen[];
+  /** The player `instance` when it is in the world and in view of `region`, whichever shard holds him. */
+  visibleFrom(region: number, instance: string): Seen | undefined;
 
   // --- the player in the world ---
   /** Into the world: Map, List, Spawn to those who see it. */
   enter(player: Viewer): void;
-  /** After the player's position changed: region change, Despawn/Spawn, Map. */
-  relocate(player: Viewer): void;
+  /**
+   * After the player's position (or look) changed: region change, Despawn/Spawn, Map, and a
+   * hand-off when the new region belongs to another shard of the world.
+   */
+  relocate(player: Viewer, cause: 'walk' | 'teleport'): void;
   /** Out of the world: Despawn to those who saw it; forgotten by the world. */
   leave(player: Viewer): void;
 

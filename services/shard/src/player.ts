@@ -237,7 +237,7 @@ export class Player implements Viewer {
     if (this.current !== 'ready' || !this.host.map.walkable(x, y)) return false;
     this.host.sendAround(this.region, P.teleportText(this.instance, x, y));
     this.setPosition(x, y);
-    this.host.relocate(this);
+    this.host.relocate(this, 'teleport');
     return true;
   }
 
@@ -324,33 +324,33 @@ export class Player implements Viewer {
         return;
       }
       case Opcodes.Movement.Step:
-        this.step(to, now);
+        this.step(to, now, undefined);
         return;
       case Opcodes.Movement.Stop: {
-        if (!this.step(to, now)) return;
-        if (data.orientation !== undefined && data.orientation <= P.Orientation.Right && data.orientation !== this.facing) {
-          this.facing = data.orientation;
-          this.spawnCache = null;
-        }
-        this.host.sendAround(this.region, P.stopText(this.instance, this.px, this.py, this.facing), this.instance);
+        const turn = data.orientation !== undefined && data.orientation <= P.Orientation.Right ? data.orientation : undefined;
+        this.step(to, now, turn ?? this.facing);
         return;
       }
     }
   }
 
-  /** Applies a plausible step (relayed as Move, then any region change), or teleports the client back. */
-  private step(to: Position, now: number): boolean {
+  /**
+   * Applies a plausible step (relayed as Move) or teleports the client back. A Stop (`stopFacing`
+   * set) is relayed too, with the orientation it ends in. Everything about the step goes to
+   * those who see the player BEFORE any region change: the change may hand him to another
+   * shard, after which nothing more is sent from here.
+   */
+  private step(to: Position, now: number, stopFacing: number | undefined): void {
     const verdict = checkStep(this.host.map, this, to, this.steps, now);
-    if (!verdict.ok) {
-      this.refuseMove();
-      return false;
-    }
-    if (verdict.moved) {
-      this.host.sendAround(this.region, P.moveText(this.instance, to.x, to.y), this.instance);
-      this.setPosition(to.x, to.y);
-      this.host.relocate(this);
-    }
-    return true;
+    if (!verdict.ok) return this.refuseMove();
+    const turned = stopFacing !== undefined && stopFacing !== this.facing;
+    if (turned) this.facing = stopFacing;
+    if (verdict.moved) this.host.sendAround(this.region, P.moveText(this.instance, to.x, to.y), this.instance);
+    if (stopFacing !== undefined) this.host.sendAround(this.region, P.stopText(this.instance, to.x, to.y, this.facing), this.instance);
+    if (verdict.moved) this.setPosition(to.x, to.y);
+    else if (turned) this.spawnCache = null;
+    // Other shards' copies of him follow his position and his look.
+    if (verdict.moved || turned) this.host.relocate(this, 'walk');
   }
 
   private refuseMove(): void {

@@ -1,5 +1,6 @@
-import { validatePacketData } from '@shardgate/protocol';
-import type { CloseReason, RegionGrid } from '@shardgate/protocol';
+import { EnvelopeError, HANDOFF_CAUSES, serializePacket, soleOwner, validatePacketData } from '@shardgate/protocol';
+import type { CloseReason, HandoffCause, OwnershipTable, PeerMessage, PeerOp, RegionGrid } from '@shardgate/protocol';
+import { Border } from './border';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
 import { DeadlineQueue } from './deadlines';
@@ -9,10 +10,11 @@ import { NetworkManager, type ConnectionHost, type Outgoing, type PublishBatch }
 import type { Outbox } from './outbox';
 import { DEFAULT_MOVEMENT_SPEED } from './movement';
 import { Player, newPlayerRecord } from './player';
+import { readPlayerRecord } from './player-record-check';
 import type { PlayerHost } from './player-host';
 import type { RegionIndex } from './regions';
 import { REJECT_REASONS, type RejectReason } from './reject-reason';
-import { Visibility } from './visibility';
+import { Visibility, type Seen } from './visibility';
 
 export type { RejectReason } from './reject-reason';
 
@@ -34,7 +36,19 @@ export interface WorldOptions {
   logger: Logger;
   now?: () => number;
   random?: () => number;
+  /** Who owns which region of the world; default: this shard owns them all. */
+  table?: OwnershipTable;
+  /** Messages for the world's other shards, one per shard per tick. Must not throw. */
+  publishPeer?: (shard: string, message: PeerMessage) => void;
+  /** Guest names; default Guest1, Guest2, ... counted by this shard. */
+  guestName?: () => string;
+  /** A handed-over player's gateway fences within this, else his held events go ahead anyway. */
+  fenceTimeoutMs?: number;
 }
+
+/** Why a message from another shard was refused (the `reason` label of peerRejected). */
+export type PeerRejection = 'malformed' | 'stranger' | 'stale' | 'unknown' | 'duplicate';
+const PEER_REJECTIONS: readonly PeerRejection[] = ['malformed', 'stranger', 'stale', 'unknown', 'duplicate'];
 
 /** New players land on a random walkable tile this close to the spawn point (Chebyshev). */
 export const SPAWN_RADIUS = 3;
@@ -63,7 +77,17 @@ export class World implements ConnectionHost, PlayerHost {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly rejected: Record<RejectReason, { inc(): void }>;
+  private readonly peerRejected: Record<PeerRejection, { inc(): void }>;
+  private readonly metrics: ShardMetrics;
+  private readonly publishPeer: (shard: string, message: PeerMessage) => void;
+  private readonly fenceTimeoutMs: number;
+  readonly border: Border;
+  /** Set when players may stand in regions this shard does not own (a new table, a deferred hand-off). */
+  private foreignCheck = false;
+  /** Draining: every player goes to another shard of the world. */
+  private draining = false;
   private guests = 0;
+  private readonly guestName: (() => string) | undefined;
 
   constructor(options: WorldOptions) {
     this.map = options.map;
@@ -85,7 +109,15 @@ export class World implements ConnectionHost, PlayerHost {
       host: this,
       ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
     });
-    this.visibility = new Visibility<Player>(this.map, this.network);
+    this.guestName = options.guestName;
+    this.metrics = options.metrics;
+    this.publishPeer = options.publishPeer ?? (() => undefined);
+    this.fenceTimeoutMs = options.fenceTimeoutMs ?? 5000;
+    const peer = options.metrics.peerRejected;
+    this.peerRejected = Object.fromEntries(PEER_REJECTIONS.map((r) => [r, peer.labels(r)])) as Record<PeerRejection, { inc(): void }>;
+    this.border = new Border(options.shardId, this.map.grid, options.table ?? soleOwner(options.shardId, this.map.grid.count));
+    this.visibility = new Visibility<Player>(this.map, this.network, this.border);
+    this.reportOwnership();
     this.connectionCallback = (instance, ip, gateway) => this.network.handleConnection(instance, ip, gateway);
   }
 
@@ -113,10 +145,22 @@ export class World implements ConnectionHost, PlayerHost {
     player.connected();
   }
 
-  /** A client packet from the gateway: re-validated, dispatched, never allowed to throw. */
+  /**
+   * A client packet from the gateway: re-validated, dispatched, never allowed to throw. For a
+   * player handed to another shard it follows him; for one handed here it waits for his fence.
+   */
   handleMessage(instance: string, id: number, data: unknown): void {
+    // Held first: events behind a fence keep their order even if he moved on meanwhile.
+    if (this.border.holdBack(instance, [id, data])) return;
     const player = this.players.get(instance);
-    if (player === undefined) return this.reject('player');
+    if (player !== undefined) return this.apply(player, id, data);
+    const shard = this.border.whereIs(instance);
+    if (shard !== undefined) return this.border.push(shard, ['e', instance, id, data]);
+    this.reject('player');
+  }
+
+  private apply(player: Player, id: number, data: unknown): void {
+    const instance = player.instance;
     const packet = validatePacketData(id, data);
     if (packet === null) return this.reject('data');
     try {
@@ -129,8 +173,23 @@ export class World implements ConnectionHost, PlayerHost {
 
   /** The gateway closed the connection (or vanished): despawn and forget. */
   handleDisconnect(instance: string): void {
+    if (this.border.holdBack(instance, null)) return;
     const player = this.players.get(instance);
-    if (player === undefined) return this.network.drop(instance);
+    if (player !== undefined) return this.disconnect(player);
+    const shard = this.border.whereIs(instance);
+    if (shard !== undefined) return this.border.push(shard, ['c', instance]);
+    this.network.drop(instance);
+  }
+
+  /** The gateway routes `instance` to his new shard now: the fence follows him there. */
+  handleFence(instance: string): void {
+    const fence = this.border.fenced(instance);
+    if (fence === undefined) return this.rejectPeer('unknown');
+    if ('to' in fence) this.border.push(fence.to, ['f', instance]);
+  }
+
+  private disconnect(player: Player): void {
+    const instance = player.instance;
     try {
       player.disconnected();
     } catch (err) {
@@ -141,14 +200,25 @@ export class World implements ConnectionHost, PlayerHost {
     }
   }
 
-  /** The game update of one tick: login and Ready deadlines. Cost proportional to what expired. */
+  /**
+   * The game update of one tick: login and Ready deadlines, overdue fences, players standing
+   * in another shard's regions. Cost proportional to what expired (and, after a change of
+   * ownership, to the players once).
+   */
   tick(): void {
     const now = this.now();
+    for (const instance of this.border.overdue(now - this.fenceTimeoutMs)) {
+      this.logger.warn({ instance }, 'no fence from the gateway in time: held events go ahead');
+      this.releaseHeld(instance);
+    }
+    if (this.foreignCheck || this.draining) this.handOffForeign();
     for (const player of this.loginDeadlines.expire(now)) {
+      if (this.players.get(player.instance) !== player) continue; // handed to another shard
       const state = player.state;
       if (player.loginTimedOut()) this.logger.info({ instance: player.instance, ip: player.ip, state }, 'no login before the handshake deadline');
     }
     for (const player of this.readyDeadlines.expire(now)) {
+      if (this.players.get(player.instance) !== player) continue;
       try {
         player.readyTimedOut();
       } catch (err) {
@@ -210,25 +280,33 @@ export class World implements ConnectionHost, PlayerHost {
   }
 
   sendAround(region: number, packet: Outgoing, ignore?: string): void {
-    this.network.sendToSurroundingRegions(region, packet, ignore);
+    // One array lookup when no other shard sees this region: a lone shard pays nothing more.
+    const others = this.border.othersAround(region).length;
+    if (others === 0) return this.network.sendToSurroundingRegions(region, packet, ignore);
+    const text = typeof packet === 'string' ? packet : serializePacket(packet);
+    this.network.sendToSurroundingRegions(region, text, ignore);
+    this.border.tellAround(region, text, ignore);
+    this.metrics.borderPackets.inc(others);
   }
 
-  inViewOf(region: number, except?: Player): Player[] {
+  inViewOf(region: number, except?: Player): Seen[] {
     return this.visibility.inViewOf(region, except);
   }
 
-  visibleFrom(region: number, instance: string): Player | undefined {
-    const other = this.players.get(instance);
-    if (other === undefined || other.region < 0 || !this.visibility.sees(region, other.region)) return undefined;
-    return other;
+  visibleFrom(region: number, instance: string): Seen | undefined {
+    return this.visibility.visibleFrom(region, this.players.get(instance), instance);
   }
 
+  /** Ready: into the world here, or, when his spot belongs to another shard, into the world there. */
   enter(player: Player): void {
-    this.visibility.enter(player);
+    const region = this.map.grid.regionAt(player.x, player.y);
+    if (this.border.owns(region)) return this.visibility.enter(player);
+    this.handOff(player, this.border.ownerOf(region), -1, 'walk');
   }
 
-  relocate(player: Player): void {
-    this.visibility.relocate(player);
+  relocate(player: Player, cause: 'walk' | 'teleport'): void {
+    const moved = this.visibility.relocate(player);
+    if (moved.kind === 'away') this.handOff(player, this.border.ownerOf(moved.to), moved.from, cause);
   }
 
   leave(player: Player): void {
@@ -244,6 +322,7 @@ export class World implements ConnectionHost, PlayerHost {
   }
 
   nextGuestName(): string {
+    if (this.guestName !== undefined) return this.guestName();
     this.guests += 1;
     return `Guest${this.guests}`;
   }
@@ -257,6 +336,188 @@ export class World implements ConnectionHost, PlayerHost {
       if (this.map.walkable(x, y)) return { x, y };
     }
     return { x: spawn.x, y: spawn.y };
+  }
+
+  // --- the world's other shards --------------------------------------------------------------
+
+  /** A new ownership table for the world (from the shared store). */
+  applyTable(table: OwnershipTable): void {
+    if (table.epoch <= this.border.epoch) return;
+    this.border.apply(table);
+    this.foreignCheck = true;
+    this.reportOwnership();
+    // Ghost interest changes with the owners: every player near a new border is told again.
+    for (const player of this.players.values()) if (player.region >= 0) this.border.track(player, player.region);
+  }
+
+  /** Every player leaves for the world's other shards (SIGTERM with other shards alive). */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Players still here (after a drain: those not handed over yet). */
+  get held(): number {
+    return this.players.size;
+  }
+
+  /** Messages for other shards collected this tick: out after the gateways' batches (so their `moves` come first). */
+  flushPeers(): void {
+    for (const [shard, message] of this.border.drain()) this.publishPeer(shard, message);
+  }
+
+  /** A message from another shard of the world: every op applied in order, bad ones counted. */
+  receivePeer(message: PeerMessage): void {
+    if (!this.border.knows(message.from) || message.from === this.border.self) return this.rejectPeer('stranger');
+    if (message.epoch < this.border.oldestEpoch) {
+      this.logger.warn({ from: message.from, epoch: message.epoch, ours: this.border.epoch }, 'stale peer message refused');
+      return this.rejectPeer('stale');
+    }
+    for (const op of message.ops) {
+      try {
+        this.applyPeerOp(message.from, op);
+      } catch (err) {
+        this.rejectPeer('malformed');
+        this.logger.error({ err, from: message.from, op: op[0] }, 'peer op failed');
+      }
+    }
+  }
+
+  private applyPeerOp(from: string, op: PeerOp): void {
+    switch (op[0]) {
+      case 'a':
+        return this.network.sendToRegions(op[1], op[2], op[3] ?? undefined);
+      case 'g':
+        if (this.players.has(op[1])) return; // he is ours now; his old shard had not heard yet
+        return this.border.upsertGhost(from, op[1], op[2], op[3]);
+      case 'x':
+        if (this.border.ghost(op[1])?.holder === from) this.border.forgetGhost(op[1]);
+        return;
+      case 'h':
+        return this.adopt(from, op);
+      case 'e': {
+        const player = this.players.get(op[1]);
+        if (player !== undefined) return this.apply(player, op[2], op[3]);
+        const next = this.border.whereIs(op[1]);
+        if (next !== undefined) return this.border.push(next, op);
+        return this.rejectPeer('unknown');
+      }
+      case 'c': {
+        const player = this.players.get(op[1]);
+        if (player !== undefined) return this.disconnect(player);
+        const next = this.border.whereIs(op[1]);
+        if (next !== undefined) return this.border.push(next, op);
+        return this.rejectPeer('unknown');
+      }
+      case 'f':
+        if (!this.border.awaitingFence(op[1])) return this.rejectPeer('unknown');
+        return this.releaseHeld(op[1]);
+    }
+  }
+
+  /** A player handed over by `from`: his queue, his place, the second half of his region change. */
+  private adopt(from: string, op: Extract<PeerOp, { 0: 'h' }>): void {
+    const [, raw, gateway, pending, fromRegion, cause, sentAt] = op;
+    let record;
+    try {
+      record = readPlayerRecord(raw, this.map.grid.count);
+    } catch (err) {
+      this.logger.warn({ err: err instanceof EnvelopeError ? err.message : err, from }, 'malformed hand-off refused');
+      return this.rejectPeer('malformed');
+    }
+    if (record.state === 'ready' && !this.map.contains(record.x, record.y)) {
+      this.logger.warn({ from, instance: record.instance }, 'hand-off of a player off the map refused');
+      return this.rejectPeer('malformed');
+    }
+    if (this.players.has(record.instance) || this.network.has(record.instance)) return this.rejectPeer('duplicate');
+    const outbox = this.network.adopt(record.instance, gateway, pending);
+    if (outbox === undefined) return this.rejectPeer('duplicate');
+    const player = new Player(this, outbox, record);
+    this.players.set(player.instance, player);
+    if (player.state === 'connected' || player.state === 'handshaken') this.loginDeadlines.add(player, record.loginDeadline);
+    if (player.state === 'welcomed') this.readyDeadlines.add(player, record.readyDeadline);
+    if (player.state === 'ready') this.visibility.arrive(player, fromRegion);
+    this.border.expectFence(player.instance, this.now());
+    this.foreignCheck = true;
+    this.metrics.handoffsReceived.inc();
+    this.metrics.handoffSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
+    this.logger.debug({ instance: player.instance, from, cause }, 'player handed over');
+  }
+
+  /**
+   * Sends `player` to `shard` with everything he is (record, unsent packets), after the first
+   * half of any region change (from `from`) was done here. His gateway learns it in this tick's
+   * batch; his old neighbours' copies of him are kept or dropped as the new place requires.
+   */
+  private handOff(player: Player, shard: string, from: number, cause: HandoffCause): void {
+    const detached = this.network.detach(player.instance, shard);
+    this.forgetPlayer(player);
+    this.visibility.regions.remove(player);
+    if (detached === undefined) return; // closing already: nothing to hand over
+    const record = player.toRecord();
+    const to = player.inWorld ? this.map.grid.regionAt(player.x, player.y) : -1;
+    if (from >= 0) {
+      const still = to >= 0 ? this.border.othersAround(to) : [];
+      for (const other of this.border.othersAround(from)) if (other !== shard && !still.includes(other)) this.border.push(other, ['x', player.instance]);
+      // We may still see him from our regions: he stays here as a ghost until his new shard says otherwise.
+      if (to >= 0 && this.ownsAnyAround(to)) this.border.upsertGhost(shard, player.instance, to, player.spawnPacket());
+    }
+    this.border.push(shard, ['h', record, detached.gateway, detached.pending, from, cause, Date.now()]);
+    this.border.handedTo(player.instance, shard);
+    this.metrics.handoffs.labels(HANDOFF_CAUSES.includes(cause) ? cause : 'walk').inc();
+  }
+
+  /** Players standing where another shard owns (or everyone, draining), handed over once their fence is in. */
+  private handOffForeign(): void {
+    let deferred = false;
+    const others = this.border.current.shards.filter((s) => s !== this.border.self);
+    for (const player of [...this.players.values()]) {
+      if (player.state === 'closed') continue;
+      const region = player.inWorld ? player.region : -1;
+      let target: string | undefined;
+      if (region >= 0 && !this.border.owns(region)) target = this.border.ownerOf(region);
+      else if (this.draining && others.length > 0) target = region >= 0 ? this.border.ownerOf(region) : this.border.ownerOf(this.map.grid.regionAt(this.map.spawn.x, this.map.spawn.y));
+      if (target === undefined || target === this.border.self) {
+        if (this.draining && others.length > 0) target = others[0];
+        else continue;
+      }
+      if (this.border.awaitingFence(player.instance)) {
+        deferred = true;
+        continue;
+      }
+      this.handOff(player, target!, region, this.draining ? 'drain' : 'rebalance');
+    }
+    this.foreignCheck = deferred;
+    if (!deferred && this.border.settling) this.border.settle();
+  }
+
+  /** Applies what waited for the fence; what arrives after he moved on follows him, fence last. */
+  private releaseHeld(instance: string): void {
+    const { events, gatewayFenced } = this.border.release(instance);
+    for (const event of events) {
+      const player = this.players.get(instance);
+      if (player !== undefined) {
+        if (event === null) this.disconnect(player);
+        else this.apply(player, event[0], event[1]);
+        continue;
+      }
+      const next = this.border.whereIs(instance);
+      if (next === undefined) break;
+      this.border.push(next, event === null ? ['c', instance] : ['e', instance, event[0], event[1]]);
+    }
+    if (gatewayFenced) this.handleFence(instance);
+  }
+
+  private ownsAnyAround(region: number): boolean {
+    return this.map.grid.surrounding(region).some((r) => this.border.owns(r));
+  }
+
+  private rejectPeer(reason: PeerRejection): void {
+    this.peerRejected[reason].inc();
+  }
+
+  private reportOwnership(): void {
+    this.metrics.regionsOwned.set(this.border.regionsOwned());
+    this.metrics.ownershipEpoch.set(this.border.epoch);
   }
 
   private forgetPlayer(player: Player): void {

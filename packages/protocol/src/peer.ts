@@ -1,0 +1,89 @@
+import { decode, encode } from '@msgpack/msgpack';
+import { EnvelopeError } from './envelopes';
+
+/**
+ * Shard <-> shard messages of one world, msgpack on `subjects.shardPeer(id)`: everything one
+ * shard has for another from one tick, in order. The ops (tuples, first element the kind):
+ * - `a` area: deliver `text` to your players standing in `regions` (`ignore` left out);
+ * - `g` ghost: a player of mine stands in `region` near your regions; his Spawn is `spawn`;
+ * - `x` ghost gone: forget that player (he left, or went out of your sight);
+ * - `h` hand-off: this player is yours now: his record, his gateway, the packets he has not
+ *   received yet (text, in order), the region he came from, why, and when he left (ms);
+ * - `e` / `c`: a client packet / close for a player I handed you, that reached me after;
+ * - `f` fence: his gateway routes to you now; nothing more of his will come through me.
+ */
+export type PeerOp =
+  | [kind: 'a', regions: number[], text: string, ignore: string | null]
+  | [kind: 'g', instance: string, region: number, spawn: string]
+  | [kind: 'x', instance: string]
+  | [kind: 'h', record: unknown, gateway: string, pending: string[], from: number, cause: HandoffCause, sentAt: number]
+  | [kind: 'e', instance: string, id: number, data: unknown]
+  | [kind: 'c', instance: string]
+  | [kind: 'f', instance: string];
+
+export type HandoffCause = 'walk' | 'teleport' | 'rebalance' | 'drain';
+export const HANDOFF_CAUSES: readonly HandoffCause[] = ['walk', 'teleport', 'rebalance', 'drain'];
+
+export interface PeerMessage {
+  /** The sending shard. */
+  from: string;
+  /** The ownership epoch the sender applied when it wrote this message. */
+  epoch: number;
+  ops: PeerOp[];
+}
+
+export function encodePeerMessage(message: PeerMessage): Uint8Array {
+  return encode(message);
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
+const isRegion = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function validOp(op: unknown): op is PeerOp {
+  if (!Array.isArray(op)) return false;
+  switch (op[0]) {
+    case 'a':
+      return op.length === 4 && Array.isArray(op[1]) && op[1].length <= 9 && op[1].every(isRegion) && typeof op[2] === 'string' && (op[3] === null || isString(op[3]));
+    case 'g':
+      return op.length === 4 && isString(op[1]) && isRegion(op[2]) && typeof op[3] === 'string';
+    case 'x':
+    case 'c':
+    case 'f':
+      return op.length === 2 && isString(op[1]);
+    case 'h':
+      return (
+        op.length === 7 &&
+        typeof op[1] === 'object' &&
+        op[1] !== null &&
+        isString(op[2]) &&
+        Array.isArray(op[3]) &&
+        op[3].every((p) => typeof p === 'string') &&
+        typeof op[4] === 'number' &&
+        Number.isSafeInteger(op[4]) &&
+        op[4] >= -1 &&
+        HANDOFF_CAUSES.includes(op[5] as HandoffCause) &&
+        typeof op[6] === 'number'
+      );
+    case 'e':
+      return op.length === 4 && isString(op[1]) && typeof op[2] === 'number';
+    default:
+      return false;
+  }
+}
+
+/** Decodes and checks the shape of every op; throws EnvelopeError naming the first bad one. */
+export function decodePeerMessage(bytes: Uint8Array): PeerMessage {
+  let v: unknown;
+  try {
+    v = decode(bytes);
+  } catch (cause) {
+    throw new EnvelopeError('peer message: not msgpack', { cause });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new EnvelopeError('peer message: not a map');
+  const m = v as Record<string, unknown>;
+  if (!isString(m.from) || typeof m.epoch !== 'number' || !Number.isSafeInteger(m.epoch) || m.epoch < 0 || !Array.isArray(m.ops)) {
+    throw new EnvelopeError('peer message: bad fields');
+  }
+  for (let i = 0; i < m.ops.length; i++) if (!validOp(m.ops[i])) throw new EnvelopeError(`peer message: op ${i} is malformed`);
+  return { from: m.from, epoch: m.epoch, ops: m.ops as PeerOp[] };
+}

@@ -1,0 +1,102 @@
+import { Packets } from '@shardgate/protocol';
+import { decodeMapPacket, type MapPacket } from '../src/map-codec';
+import { Cluster, perSender } from './cluster';
+
+const regionsOf = (text: string) => Object.keys(decodeMapPacket(JSON.parse(text) as MapPacket));
+const step = (x: number, y: number) => ({ opcode: 2, playerX: x, playerY: y });
+const stop = (x: number, y: number, orientation: number) => ({ opcode: 3, playerX: x, playerY: y, orientation });
+
+/** mulberry32: the same walk on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BOTS = 12;
+// The built-in map: 10x10 regions of 48 tiles. Three shards own regions [0,33) [33,66) [66,100):
+// the borders run along region row 3 (x = 144 splits it) and row 6 (x = 288).
+const START = Array.from({ length: BOTS }, (_, i) => ({ x: 100 + i * 12, y: 100 + (i % 6) * 8 }));
+
+interface Script {
+  cluster: Cluster;
+  ids: string[];
+}
+
+/** Joins, walks across borders, stops, chats, teleports, chats, leaves: one action at a time. */
+function runScript(shards: string[], options: { walkSteps?: number } = {}): Script {
+  const cluster = new Cluster(shards);
+  const ids = START.map((_, i) => `0${String(i + 10)}`);
+  const random = prng(7);
+  const pos = START.map((p) => ({ ...p }));
+  ids.forEach((id, i) => cluster.join(id, pos[i]!));
+  const walkSteps = options.walkSteps ?? 150;
+  for (let s = 0; s < walkSteps; s++) {
+    for (let i = 0; i < BOTS; i++) {
+      // Mostly down and right: every bot crosses at least one shard border.
+      const dx = random() < 0.55 ? 1 : random() < 0.5 ? 0 : -1;
+      const dy = random() < 0.65 ? 1 : random() < 0.5 ? 0 : -1;
+      const next = { x: Math.min(470, Math.max(2, pos[i]!.x + dx)), y: Math.min(470, Math.max(2, pos[i]!.y + dy)) };
+      pos[i] = next;
+      cluster.send(ids[i]!, Packets.Movement, step(next.x, next.y));
+      cluster.settle();
+    }
+    cluster.tick(300);
+  }
+  for (let i = 0; i < BOTS; i++) {
+    cluster.send(ids[i]!, Packets.Movement, stop(pos[i]!.x, pos[i]!.y, i % 4));
+    cluster.settle();
+  }
+  for (let i = 0; i < BOTS; i++) {
+    cluster.send(ids[i]!, Packets.Chat, [`hello from ${ids[i]}`]);
+    cluster.settle();
+  }
+  // One teleport each, into another band of the map (another shard, mostly).
+  for (let i = 0; i < BOTS; i++) {
+    const to = { x: 60 + ((i * 97) % 360), y: 400 - ((i * 131) % 380) };
+    expect(cluster.teleport(ids[i]!, to.x, to.y)).toBe(true);
+    pos[i] = to;
+    cluster.settle();
+  }
+  for (let i = 0; i < BOTS; i++) {
+    cluster.send(ids[i]!, Packets.Chat, [`again from ${ids[i]}`]);
+    cluster.settle();
+  }
+  for (let i = 0; i < BOTS; i += 3) {
+    cluster.disconnect(ids[i]!);
+    cluster.settle();
+  }
+  cluster.settle();
+  return { cluster, ids };
+}
+
+describe('a world on several shards', () => {
+  it('border - the same script on 1 shard and on 3 shards: every client receives the same packets per sender, in order', async () => {
+    const one = runScript(['a']);
+    const three = runScript(['a', 'b', 'c']);
+    for (const id of one.ids) {
+      const expected = perSender(one.cluster.received.get(id)!, regionsOf);
+      const actual = perSender(three.cluster.received.get(id)!, regionsOf);
+      expect({ id, packets: actual }).toEqual({ id, packets: expected });
+      expect(three.cluster.closes.get(id)).toBe(one.cluster.closes.get(id));
+    }
+    // The script is only an oracle if players really crossed borders and saw each other across them.
+    const chats = one.ids.map((id) => one.cluster.received.get(id)!.filter((t) => t.startsWith(`[${Packets.Chat},`)).length);
+    expect(chats.reduce((a, b) => a + b, 0)).toBeGreaterThan(BOTS * 2);
+    expect(await three.cluster.total((m) => m.handoffs, { cause: 'walk' })).toBeGreaterThanOrEqual(BOTS);
+    expect(await three.cluster.total((m) => m.handoffs, { cause: 'teleport' })).toBeGreaterThan(0);
+    expect(await three.cluster.total((m) => m.borderPackets)).toBeGreaterThan(50);
+    expect(await three.cluster.total((m) => m.peerRejected)).toBe(0);
+    expect(await one.cluster.total((m) => m.handoffs)).toBe(0);
+    // Every player is held by exactly one shard, the one his gateway routes to.
+    for (const id of three.ids) {
+      const holders = [...three.cluster.worlds.entries()].filter(([, w]) => w.players.has(id)).map(([s]) => s);
+      if (three.cluster.closes.has(id) || holders.length === 0) continue;
+      expect({ id, holders }).toEqual({ id, holders: [three.cluster.route.get(id)] });
+    }
+  });
+});
