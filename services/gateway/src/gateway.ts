@@ -23,6 +23,7 @@ import { classifyFrame } from './inbound-frame';
 import { Main } from './main';
 import { assertNativeUws } from './native-uws';
 import { ShardLink } from './shard-link';
+import { followMoves } from './follow-moves';
 import { ShardRegistry } from './shard-registry';
 import { SocketHandler } from './socket-handler';
 import { WorldAdmission } from './world-admission';
@@ -113,6 +114,7 @@ export class Gateway {
       batch: (batch) => {
         this.registry.seen(batch.shard);
         deliverBatch(batch, this.socketHandler, options.metrics, options.logger);
+        followMoves(batch, this.socketHandler, (shard, event) => this.link.send(shard, event), options.metrics, options.logger);
       },
       heartbeat: (heartbeat) => {
         this.registry.update(heartbeat);

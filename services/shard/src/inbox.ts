@@ -71,6 +71,8 @@ function handleEvent(event: unknown, ctx: InboxContext): void {
     }
     case EventKind.Close:
       return world.handleDisconnect(instance);
+    case EventKind.Fence:
+      return world.handleFence(instance);
     default:
       return world.reject('envelope');
   }
