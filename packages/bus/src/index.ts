@@ -23,3 +23,6 @@ export { NATS_BUS_DEFAULTS } from './nats-options';
 export { PeerLiveness } from './peer-liveness';
 export type { Judgement } from './peer-liveness';
 export type { NatsBusAttachOptions, NatsBusOptions } from './nats-options';
+export { InProcessVersionedStore } from './versioned-store';
+export type { Versioned, VersionedStore } from './versioned-store';
+export { NatsVersionedStore } from './nats-versioned-store';
