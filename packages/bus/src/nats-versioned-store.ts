@@ -1,4 +1,4 @@
-import type { KV, KvEntry, NatsConnection } from 'nats';
+import { connect, type KV, type KvEntry, type NatsConnection } from 'nats';
 import type { Versioned, VersionedStore } from './versioned-store';
 
 // JetStream's answer when create() finds a value or update() a newer revision.
@@ -11,11 +11,27 @@ const CONFLICT = /wrong last sequence|key exists/i;
  * cluster when `replicas` > 1), so it outlasts every shardgate process.
  */
 export class NatsVersionedStore implements VersionedStore {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly owned: NatsConnection | null,
+  ) {}
 
+  /** On a connection opened elsewhere (the caller closes it). */
   static async open(nc: NatsConnection, bucket: string, replicas = 1): Promise<NatsVersionedStore> {
     const kv = await nc.jetstream().views.kv(bucket, { history: 1, replicas });
-    return new NatsVersionedStore(kv);
+    return new NatsVersionedStore(kv, null);
+  }
+
+  /** On a connection of its own (reconnecting forever), closed by close(). */
+  static async connect(servers: string[], bucket: string, name: string, replicas = 1): Promise<NatsVersionedStore> {
+    const nc = await connect({ servers, name, maxReconnectAttempts: -1, waitOnFirstConnect: true });
+    try {
+      const kv = await nc.jetstream().views.kv(bucket, { history: 1, replicas });
+      return new NatsVersionedStore(kv, nc);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Versioned | null> {
@@ -58,7 +74,13 @@ export class NatsVersionedStore implements VersionedStore {
   }
 
   async close(): Promise<void> {
-    // The connection is the caller's.
+    await this.owned?.close();
+  }
+
+  /** Deletes the bucket and everything in it (tests), then closes. */
+  async destroy(): Promise<void> {
+    await this.kv.destroy();
+    await this.close();
   }
 }
 
