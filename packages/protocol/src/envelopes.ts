@@ -52,6 +52,8 @@ export interface ShardHeartbeat {
   accepting: boolean;
   /** gateway-visible world id (the handshake's serverId) */
   serverId: number;
+  /** Whether this shard owns its world's spawn region (where new players appear): gateways send new players there. */
+  spawn?: boolean;
 }
 
 export interface GatewayHeartbeat {
@@ -169,7 +171,14 @@ export function decodeShardBatch(bytes: Uint8Array): ShardBatch {
 
 export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {
   const v = decodeObject(bytes, 'shard heartbeat');
-  if (typeof v.shard !== 'string' || !isCount(v.players) || !isCount(v.capacity) || typeof v.accepting !== 'boolean' || !isCount(v.serverId)) {
+  if (
+    typeof v.shard !== 'string' ||
+    !isCount(v.players) ||
+    !isCount(v.capacity) ||
+    typeof v.accepting !== 'boolean' ||
+    !isCount(v.serverId) ||
+    (v.spawn !== undefined && typeof v.spawn !== 'boolean')
+  ) {
     throw new EnvelopeError('shard heartbeat: bad fields');
   }
   return v as unknown as ShardHeartbeat;

@@ -258,6 +258,10 @@ export class Border {
     return this.waiting.has(instance);
   }
 
+  get unfenced(): number {
+    return this.movedTo.size;
+  }
+
   get fenceWaiting(): number {
     return this.waiting.size;
   }

@@ -1,6 +1,15 @@
-import { CloseReasons, decodeControl, decodeGatewayHeartbeat, encodeEnvelope, encodeShardBatchWithin } from '@shardgate/protocol';
-import type { ControlMessage, ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
-import { PeerLiveness, type Bus, type Subscription } from '@shardgate/bus';
+import {
+  CloseReasons,
+  decodeControl,
+  decodeGatewayHeartbeat,
+  decodePeerMessage,
+  decodeShardHeartbeat,
+  encodeEnvelope,
+  encodePeerMessage,
+  encodeShardBatchWithin,
+} from '@shardgate/protocol';
+import type { ControlMessage, OwnershipTable, PeerMessage, ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
+import { PeerLiveness, type Bus, type Subscription, type VersionedStore } from '@shardgate/bus';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
 import type { ShardConfig, ShardOptions } from './config';
@@ -11,10 +20,23 @@ import { notification } from './packets';
 import { TickLoop } from './tick-loop';
 import { DEFAULT_BATCH_BYTES } from './network-manager';
 import { World } from './world';
+import { WorldMembership } from './world-membership';
 
 export interface StopOptions {
   /** Tell players in the world first: `true` for the default text, or the text itself. */
   notify?: boolean | string;
+}
+
+/** How a shard of a multi-shard world finds its peers; absent: the world is this shard alone. */
+export interface WorldOptions {
+  /** Where the world's members live (JetStream KV in the distributed mode). */
+  store: VersionedStore;
+  /** This process's id, unique in the deployment (SHARD_ID); default: the world id. */
+  shardId: string;
+  /** Another shard of the world silent this long is taken out of it (its regions go to the others). */
+  shardTimeoutMs: number;
+  /** A drain (SIGTERM with other shards alive) hands everyone over within this, else closes the rest. */
+  drainTimeoutMs: number;
 }
 
 /** Ticks this far apart mean the process itself stalled (see expireGateways). */
@@ -44,8 +66,12 @@ export class Shard {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private accepting = false;
   private started = false;
+  private readonly membership: WorldMembership | null;
+  private readonly peers: PeerLiveness | null;
+  private readonly worldOptions: WorldOptions | null;
+  private removing = false;
 
-  constructor(options: ShardOptions) {
+  constructor(options: ShardOptions & { world?: WorldOptions }) {
     const { config, bus, subjects, logger, metrics } = options;
     this.config = config;
     this.bus = bus;
@@ -53,7 +79,8 @@ export class Shard {
     this.logger = logger;
     this.metrics = metrics;
     this.now = options.now ?? Date.now;
-    this.id = String(config.serverId);
+    this.worldOptions = options.world ?? null;
+    this.id = options.world?.shardId ?? String(config.serverId);
     const map = options.map ?? (config.mapFile !== undefined ? loadMapFile(config.mapFile) : builtInMap());
     this.world = new World({
       map,
@@ -71,7 +98,20 @@ export class Shard {
       logger,
       now: this.now,
       ...(options.random ? { random: options.random } : {}),
+      publishPeer: this.publishPeer,
     });
+    this.membership =
+      options.world === undefined
+        ? null
+        : new WorldMembership({
+            store: options.world.store,
+            world: config.serverId,
+            self: this.id,
+            regions: map.grid.count,
+            logger,
+            onTable: (table) => this.applyTable(table),
+          });
+    this.peers = options.world === undefined ? null : new PeerLiveness(options.world.shardTimeoutMs, STALL_MS);
     this.liveness = new PeerLiveness(config.gatewayTimeoutMs, STALL_MS);
     this.inbox = {
       world: this.world,
@@ -115,6 +155,12 @@ export class Shard {
       this.bus.subscribe(this.subjects.gatewayHeartbeat, (payload) => this.onGatewayHeartbeat(payload)),
       this.bus.subscribe(this.subjects.control, (payload) => this.onControl(payload)),
     );
+    if (this.membership !== null) {
+      this.subscriptions.push(
+        this.bus.subscribe(this.subjects.shardPeer(this.id), (payload) => this.onPeer(payload)),
+        this.bus.subscribe(this.subjects.shardHeartbeat, (payload) => this.onShardHeartbeat(payload)),
+      );
+    }
     try {
       // Over NATS, the server must know the subscriptions before anyone is told we exist.
       await this.bus.flush();
@@ -124,6 +170,12 @@ export class Shard {
       throw err;
     }
     if (!this.started) return; // stop() ran while the flush was pending
+    if (this.membership !== null) {
+      // Subscribed first, so that no hand-off sent to us under the new table is missed.
+      const table = await this.membership.start();
+      this.logger.info({ world: this.config.serverId, epoch: table.epoch, shards: table.shards, regions: this.world.border.regionsOwned() }, 'joined the world');
+      this.peers!.begin(this.now());
+    }
     this.accepting = true;
     this.publishHeartbeat();
     this.heartbeatTimer = setInterval(() => this.publishHeartbeat(), this.config.heartbeatMs);
@@ -138,8 +190,17 @@ export class Shard {
    */
   async stop({ notify }: StopOptions = {}): Promise<void> {
     if (!this.started) return;
-    this.started = false;
     this.accepting = false;
+    if (this.membership !== null) {
+      this.publishHeartbeat(); // not accepting: gateways send new players elsewhere
+      const remaining = await this.membership.leave().catch((err: unknown) => {
+        this.logger.error({ err }, 'cannot leave the world in the store: closing players instead');
+        return [];
+      });
+      if (remaining.length > 0) await this.drain();
+      this.membership.stop();
+    }
+    this.started = false;
     this.loop.stop();
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
@@ -161,18 +222,104 @@ export class Shard {
     this.logger.info({ shard: this.id }, 'shard stopped');
   }
 
-  /** One tick: world update, silent gateways, then every queue to its gateway. */
+  /** One tick: world update, silent gateways and shards, then every queue to its gateway, then the other shards. */
   tick(): void {
     try {
       this.world.tick();
       this.expireGateways();
+      this.expireShards();
     } catch (err) {
       // Whatever failed, the queues still go out.
       this.logger.error({ err }, 'world update failed');
     }
     this.world.network.parse();
+    // After the gateways' batches: a hand-off's `moves` entry reaches the gateway first.
+    this.world.flushPeers();
     this.metrics.players.set(this.world.players.size);
+    this.metrics.fenceBuffered.set(this.world.border.fenceWaiting);
   }
+
+  /**
+   * Hands every player to the world's other shards (the table without us is applied: all our
+   * regions are theirs), then waits for the gateways' fences, bounded by the drain timeout.
+   * Whoever is still here then is closed with `maintenance` by the caller.
+   */
+  private async drain(): Promise<void> {
+    const started = this.now();
+    const limit = this.worldOptions!.drainTimeoutMs;
+    // Our own leave comes back through the watch: hand players over under that table only,
+    // or a peer could get players for regions it does not own yet and hand them back.
+    while (this.world.border.current.shards.includes(this.id) && this.now() - started < limit) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.world.drain();
+    const players = this.world.held;
+    while (this.now() - started < limit && (this.world.held > 0 || this.world.unfenced > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, this.config.tickMs));
+    }
+    this.logger.info({ players, left: this.world.held, unfenced: this.world.unfenced, ms: this.now() - started }, 'drained: players handed to the other shards');
+  }
+
+  private applyTable(table: OwnershipTable): void {
+    const before = this.world.border.epoch;
+    this.world.applyTable(table);
+    for (const shard of table.shards) if (shard !== this.id) this.peers?.seen(shard, this.now());
+    if (table.epoch > before) this.logger.info({ epoch: table.epoch, shards: table.shards, regions: this.world.border.regionsOwned() }, 'ownership table applied');
+  }
+
+  private onPeer(payload: Uint8Array): void {
+    let message: PeerMessage;
+    try {
+      message = decodePeerMessage(payload);
+    } catch (err) {
+      this.world.refusePeer('malformed');
+      this.logger.warn({ err }, 'bad message from another shard dropped');
+      return;
+    }
+    this.peers?.touch(message.from, this.now());
+    this.world.receivePeer(message);
+  }
+
+  private onShardHeartbeat(payload: Uint8Array): void {
+    let heartbeat: ShardHeartbeat;
+    try {
+      heartbeat = decodeShardHeartbeat(payload);
+    } catch {
+      return; // the gateways count bad heartbeats; here only our world's members matter
+    }
+    if (heartbeat.serverId === this.config.serverId && heartbeat.shard !== this.id) this.peers?.seen(heartbeat.shard, this.now());
+  }
+
+  /** Members of our world silent past SHARD_TIMEOUT_MS are taken out of it: their regions come to the living. */
+  private expireShards(): void {
+    if (this.peers === null || this.membership === null || this.removing || !this.accepting) return;
+    const judgement = this.peers.judge(this.now(), this.bus.status === 'connected');
+    if (judgement.kind !== 'judged' || judgement.lost.length === 0) return;
+    const members = this.world.border.current.shards;
+    const dead = judgement.lost.map((l) => l.peer).filter((p) => members.includes(p));
+    if (dead.length === 0) return;
+    this.logger.warn({ dead, silentMs: judgement.lost.map((l) => Math.round(l.silentMs)) }, 'shards of the world fell silent: taking their regions');
+    this.removing = true;
+    this.membership
+      .remove(dead)
+      .catch((err: unknown) => {
+        this.logger.error({ err, dead }, 'cannot remove silent shards from the world: trying again');
+        for (const peer of dead) this.peers?.seen(peer, 0); // judged lost again at the next tick
+      })
+      .finally(() => {
+        this.removing = false;
+      });
+  }
+
+  private readonly publishPeer = (shard: string, message: PeerMessage): void => {
+    try {
+      const bytes = encodePeerMessage(message);
+      this.metrics.borderBytes.inc(bytes.byteLength);
+      this.bus.publish(this.subjects.shardPeer(shard), bytes);
+    } catch (err) {
+      this.logger.error({ err, shard }, 'cannot publish to another shard');
+    }
+  };
 
   /** Admin commands: a teleport is this shard's business when it holds the player. */
   private onControl(payload: Uint8Array): void {
@@ -224,6 +371,7 @@ export class Shard {
       capacity: this.config.maxPlayers,
       accepting: this.accepting,
       serverId: this.config.serverId,
+      spawn: this.world.ownsSpawn,
     };
     try {
       this.bus.publish(this.subjects.shardHeartbeat, encodeEnvelope(heartbeat));

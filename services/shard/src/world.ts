@@ -511,6 +511,21 @@ export class World implements ConnectionHost, PlayerHost {
     return this.map.grid.surrounding(region).some((r) => this.border.owns(r));
   }
 
+  /** A message from another shard refused before it reached the world (it did not decode). */
+  refusePeer(reason: PeerRejection): void {
+    this.rejectPeer(reason);
+  }
+
+  /** Whether this shard owns the region new players appear in. */
+  get ownsSpawn(): boolean {
+    return this.border.owns(this.map.grid.regionAt(this.map.spawn.x, this.map.spawn.y));
+  }
+
+  /** Players handed away whose gateway has not fenced yet (a drain waits for them). */
+  get unfenced(): number {
+    return this.border.unfenced;
+  }
+
   private rejectPeer(reason: PeerRejection): void {
     this.peerRejected[reason].inc();
   }
