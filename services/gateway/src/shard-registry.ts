@@ -9,6 +9,8 @@ export interface ShardInfo {
   accepting: boolean;
   /** Players this gateway sent since the shard's last heartbeat, so a burst cannot overfill it. */
   pending: number;
+  /** It owns its world's spawn region: new players of that world start there (no hand-off at login). */
+  spawn: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export class ShardRegistry {
       capacity: heartbeat.capacity,
       accepting: heartbeat.accepting,
       pending: 0,
+      spawn: heartbeat.spawn ?? false,
     });
     this.liveness.seen(heartbeat.shard, this.now());
   }
@@ -66,18 +69,45 @@ export class ShardRegistry {
     return info.accepting && info.players + info.pending < info.capacity;
   }
 
-  /** The shard for a new player, or undefined when no shard has room (`worldfull`). */
-  pick(preferred?: string): ShardInfo | undefined {
-    if (preferred !== undefined) {
-      const wanted = this.shards.get(preferred);
-      if (wanted && this.hasRoom(wanted)) return wanted;
+  /**
+   * The shard for a new player, or undefined when no shard has room (`worldfull`). `world`
+   * names a world (SERVER_ID) or, as before worlds had several shards, a shard. Without one,
+   * the least loaded world. Within the world: the shard that owns its spawn region when it has
+   * room (the player appears there), else the least loaded one (it hands him over at login).
+   */
+  pick(world?: string): ShardInfo | undefined {
+    const open = [...this.shards.values()].filter((info) => this.hasRoom(info));
+    if (open.length === 0) return undefined;
+    if (world !== undefined) {
+      const byShard = open.find((info) => info.shard === world);
+      if (byShard !== undefined) return byShard;
+      const inWorld = open.filter((info) => String(info.serverId) === world);
+      if (inWorld.length > 0) return this.within(inWorld);
     }
-    let best: ShardInfo | undefined;
-    for (const info of this.shards.values()) {
-      if (!this.hasRoom(info)) continue;
-      if (!best || info.players + info.pending < best.players + best.pending) best = info;
-    }
+    return this.within(this.leastLoadedWorld(open));
+  }
+
+  private within(shards: readonly ShardInfo[]): ShardInfo {
+    const spawn = shards.find((info) => info.spawn);
+    if (spawn !== undefined) return spawn;
+    let best = shards[0]!;
+    for (const info of shards) if (info.players + info.pending < best.players + best.pending) best = info;
     return best;
+  }
+
+  /** The accepting shards of the world with the lowest share of its capacity in use. */
+  private leastLoadedWorld(open: readonly ShardInfo[]): ShardInfo[] {
+    const worlds = new Map<number, { used: number; capacity: number; shards: ShardInfo[] }>();
+    for (const info of open) {
+      let w = worlds.get(info.serverId);
+      if (w === undefined) worlds.set(info.serverId, (w = { used: 0, capacity: 0, shards: [] }));
+      w.used += info.players + info.pending;
+      w.capacity += info.capacity;
+      w.shards.push(info);
+    }
+    let best: { used: number; capacity: number; shards: ShardInfo[] } | undefined;
+    for (const w of worlds.values()) if (best === undefined || w.used / w.capacity < best.used / best.capacity) best = w;
+    return best!.shards;
   }
 
   reserve(shard: string): void {

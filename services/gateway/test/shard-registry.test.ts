@@ -277,7 +277,7 @@ describe('shard registry', () => {
     const { registry: r, clock } = registry();
     r.update(heartbeat('s1', { serverId: 7, players: 3, capacity: 9, accepting: true }));
     expect(r.list()).toEqual([
-      { shard: 's1', serverId: 7, players: 3, capacity: 9, accepting: true, pending: 0 },
+      { shard: 's1', serverId: 7, players: 3, capacity: 9, accepting: true, pending: 0, spawn: false },
     ]);
     expect(r.lastSeenAt('s1')).toBe(clock.t);
   });
@@ -288,5 +288,35 @@ describe('shard registry', () => {
     r.forget('s1');
     expect(r.size).toBe(0);
     expect(r.pick('s1')).toBeUndefined();
+  });
+});
+
+describe('shard registry with worlds of several shards', () => {
+  test('worlds - ?world=<id> names a world: its spawn owner takes the new player, whatever its load', () => {
+    const { registry: r } = registry();
+    r.update(heartbeat('a1', { serverId: 1, players: 50, spawn: true }));
+    r.update(heartbeat('a2', { serverId: 1, players: 5 }));
+    r.update(heartbeat('b1', { serverId: 2, players: 0, spawn: true }));
+    expect(r.pick('1')?.shard).toBe('a1');
+    expect(r.pick('2')?.shard).toBe('b1');
+  });
+
+  test('worlds - a full spawn owner: the least loaded shard of the world takes him (and hands him over at login)', () => {
+    const { registry: r } = registry();
+    r.update(heartbeat('a1', { serverId: 1, players: 100, capacity: 100, spawn: true }));
+    r.update(heartbeat('a2', { serverId: 1, players: 30 }));
+    r.update(heartbeat('a3', { serverId: 1, players: 10 }));
+    expect(r.pick('1')?.shard).toBe('a3');
+  });
+
+  test('worlds - without a world, the least loaded world by share of capacity, then its spawn owner', () => {
+    const { registry: r } = registry();
+    r.update(heartbeat('a1', { serverId: 1, players: 60, capacity: 100, spawn: true }));
+    r.update(heartbeat('a2', { serverId: 1, players: 60, capacity: 100 }));
+    r.update(heartbeat('b1', { serverId: 2, players: 30, capacity: 100 }));
+    r.update(heartbeat('b2', { serverId: 2, players: 10, capacity: 100, spawn: true }));
+    expect(r.pick()?.shard).toBe('b2');
+    // A shard id still works as before.
+    expect(r.pick('a2')?.shard).toBe('a2');
   });
 });
