@@ -74,6 +74,7 @@ runService('gateway', async () => {
   const registry = createRegistry('gateway', node);
   metrics = createGatewayMetrics(registry);
   metrics.redisConnected.set(redis.status === 'ready' ? 1 : 0);
+  metrics.bus.observe(() => bus.stats());
   bus.onStatus((status) => logger.info({ status }, 'bus status'));
 
   const guard = new RedisGuard({

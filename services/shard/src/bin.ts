@@ -35,7 +35,9 @@ runService('shard', async () => {
   logger = createLogger({ level: processConfig.logLevel, service: 'shard', node });
   bus.onStatus((status) => logger.info({ status }, 'bus status'));
   const registry = createRegistry('shard', node);
-  const shard = new Shard({ config, bus, subjects, logger, metrics: createShardMetrics(registry) });
+  const metrics = createShardMetrics(registry);
+  metrics.bus.observe(() => bus.stats());
+  const shard = new Shard({ config, bus, subjects, logger, metrics });
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,
