@@ -1,6 +1,6 @@
-// The distributed mode's failure semantics (../shared/design.md, issue 3 "Failures" and
-// "SIGTERM"), end to end, each with a bound in seconds. This file starts its OWN redis-server
-// and nats-server on free ports and kills/restarts those; it never touches the machine's
+// The distributed mode's failure semantics (docs/design.md, "Failure semantics"), end to
+// end, each with a bound in seconds. This file starts its OWN redis-server and nats-server
+// on free ports and kills/restarts those; it never touches the machine's
 // shared Redis (6379) or NATS (4222). Each test starts its own deployment (random prefixes)
 // and stops it in afterEach.
 //
@@ -11,7 +11,7 @@ import { Deployment, Players, sleep, waitUntil, wasAdmitted, type Joined } from 
 import { startNatsServer, type PrivateNatsServer } from '../../packages/bus/test/nats-server';
 import { startRedisServer, type PrivateRedisServer } from '../support/redis-server';
 
-/** The close reasons the Kaetram client knows (kaetram-wire.md). */
+/** The close reasons the Kaetram client knows (docs/kaetram-wire.md). */
 const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'invalidinput', 'cheating'];
 
 let redis: PrivateRedisServer;
