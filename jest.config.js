@@ -14,6 +14,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
+    '^@shardgate/protocol/browser$': '<rootDir>/packages/protocol/src/browser',
     '^@shardgate/(protocol|guard|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
     '^@shardgate/(gateway|shard|embedded|loadgen|webclient)$': '<rootDir>/services/$1/src',
   },

@@ -3,8 +3,9 @@
 // The project's own entry for `npm start`, `npm test` and friends. It needs nothing but
 // Node.js and npm: it brings the pinned pnpm through npx, installs when the lockfile or a
 // manifest changed since the last install, builds with `tsc -b` (incremental), then runs.
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -15,10 +16,29 @@ function say(message) {
   process.stderr.write(`[shardgate] ${message}\n`);
 }
 
+// Signals sent to this launcher alone (a process supervisor, a container runtime, `kill PID`)
+// are passed on to the child, so it is never left running as an orphan. Ctrl-C reaches both
+// through the terminal's process group; the child takes the second SIGINT as the same stop.
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Runs a child to its end; resolves with its exit code, 128 + n when signal n ended it. */
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
-  if (result.error) throw result.error;
-  return result.status === null ? 1 : result.status;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+    const forward = (signal) => child.kill(signal);
+    for (const signal of FORWARDED) process.on(signal, forward);
+    const done = () => {
+      for (const signal of FORWARDED) process.off(signal, forward);
+    };
+    child.once('error', (error) => {
+      done();
+      reject(error);
+    });
+    child.once('exit', (code, signal) => {
+      done();
+      resolve(code !== null ? code : 128 + (os.constants.signals[signal] ?? 0));
+    });
+  });
 }
 
 function manifests() {
@@ -40,12 +60,12 @@ function needsInstall() {
   return manifests().some((f) => fs.statSync(path.join(ROOT, f)).mtimeMs > stamp);
 }
 
-function install() {
+async function install() {
   if (!needsInstall()) return;
   const frozen = fs.existsSync(path.join(ROOT, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
   say(`installing dependencies with ${PNPM} ${frozen.join(' ')}`.trim());
   const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-  const code = run(npx, ['--yes', PNPM, 'install', ...frozen], {
+  const code = await run(npx, ['--yes', PNPM, 'install', ...frozen], {
     env: { ...process.env, npm_config_update_notifier: 'false' },
   });
   if (code !== 0) {
@@ -55,15 +75,15 @@ function install() {
   fs.writeFileSync(STAMP, new Date().toISOString() + '\n');
 }
 
-function build() {
+async function build() {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const code = run(process.execPath, [tsc, '-b', 'tsconfig.json']);
+  const code = await run(process.execPath, [tsc, '-b', 'tsconfig.json']);
   if (code !== 0) {
     say('TypeScript build failed');
     process.exit(code);
   }
   // The browser client (services/webclient/dist/public/): type check of its DOM code, esbuild bundle.
-  const client = run(process.execPath, [path.join('services', 'webclient', 'build.js')]);
+  const client = await run(process.execPath, [path.join('services', 'webclient', 'build.js')]);
   if (client !== 0) {
     say('web client build failed');
     process.exit(client);
@@ -85,7 +105,16 @@ if (!command) {
   say(`unknown command ${JSON.stringify(name)}; one of: ${Object.keys(commands).join(', ')}`);
   process.exit(2);
 }
-install();
-build();
-// Signals reach the child through the shared process group; exit with its code.
-process.exit(command(args));
+async function main() {
+  await install();
+  await build();
+  return command(args);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    say(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

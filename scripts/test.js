@@ -3,6 +3,9 @@
 // Runs the whole jest suite (after scripts/shardgate.js installed and built) and ends with
 // the line CI reads: `N passed, N failed` (plus skipped). Extra arguments go to jest.
 //
+// Without arguments it first type-checks every test (tsconfig.test.json: jest runs them
+// through swc, which strips types unchecked); a type error counts as one failure.
+//
 // Without arguments it runs in two phases: everything but test/hardening on two workers,
 // then test/hardening alone and in band. The hardening suites measure players' p99 under
 // floods and slow readers against a quiet baseline; next to another heavy suite on a
@@ -15,6 +18,15 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardgate-jest-'));
+
+/** tsc over the tests; counted like a test: 1 passed or 1 failed. */
+function typeCheck() {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  process.stdout.write('type check of the tests (tsconfig.test.json)\n');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.test.json'], { cwd: ROOT, stdio: 'inherit' });
+  const ok = result.status === 0;
+  return { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, ok };
+}
 
 function phase(name, args) {
   const out = path.join(dir, `${name}.json`);
@@ -37,7 +49,7 @@ function phase(name, args) {
 const extra = process.argv.slice(2);
 const phases = extra.length > 0
   ? [phase('selected', extra)]
-  : [phase('main', ['--testPathIgnorePatterns', '/node_modules/', '/dist/', '<rootDir>/test/hardening/']), phase('hardening', ['--runInBand', 'test/hardening'])];
+  : [typeCheck(), phase('main', ['--testPathIgnorePatterns', '/node_modules/', '/dist/', '<rootDir>/test/hardening/']), phase('hardening', ['--runInBand', 'test/hardening'])];
 
 const sum = (key) => phases.reduce((n, p) => n + p[key], 0);
 const passed = sum('passed');

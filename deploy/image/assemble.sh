@@ -10,7 +10,8 @@
 #    purpose: on an installed workspace, `pnpm install --prod` only unlinks dev dependencies
 #    (they stay in node_modules/.pnpm) and `pnpm prune --prod` empties the workspace packages'
 #    node_modules (pnpm 10.34.9, both tried).
-# 3. Each shipped package's dist/ (tsc output, the web client bundle). No sources, tests,
+# 3. Each shipped package's dist/ (tsc output, the web client bundle) and the rest of its
+#    manifest's "files" (packages/guard/lua: the Redis scripts it reads). No sources, tests,
 #    tsconfig or build info.
 # 4. Only the uWebSockets.js binary this platform and Node ABI load
 #    (binaries/uws_<platform>_<arch>_<abi>.node, as the package's src/uws.js picks it): it
@@ -75,7 +76,8 @@ echo "$ship" | while read -r name rel; do
     echo "assemble.sh: $name ($rel) has no dist/: was the workspace built?" >&2
     exit 1
   fi
-  cp -a "$src/$rel/dist" "$out/$rel/"
+  # dist/ and whatever else the manifest's "files" names (the guard reads its lua/ at run time).
+  for entry in $(node -p '(JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")).files || ["dist"]).join(" ")' "$src/$rel/package.json"); do cp -a "$src/$rel/$entry" "$out/$rel/"; done
 done
 
 # 4. One uWebSockets.js binary.

@@ -11,9 +11,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EnvReader, readProcessConfig, type ProcessConfig } from '@shardgate/config';
-import { readGatewayConfig, type GatewayConfig } from '../../services/gateway/src/config';
+import { readGatewaySettings, type GatewaySettings } from '../../services/gateway/src/config';
 import { readDistributedGatewayConfig, type DistributedGatewayConfig } from '../../services/gateway/src/distributed-config';
-import { readShardConfig, type ShardConfig } from '../../services/shard/src/config';
+import { readDistributedShardConfig, type DistributedShardConfig } from '../../services/shard/src/distributed-config';
 import { asList, asObj, deployPath, durationMs, readYaml, ROOT, type Obj } from './helpers/files';
 
 const COMPOSE_DIR = deployPath();
@@ -59,21 +59,17 @@ function ports(name: string): Port[] {
 }
 
 /** A gateway's configuration as its entry file would read it (services/gateway/src/bin.ts). */
-function gatewayConfig(name: string): { process: ProcessConfig; gateway: GatewayConfig; distributed: DistributedGatewayConfig } {
-  const env = environment(name);
-  const reader = new EnvReader(env);
-  const config = { process: readProcessConfig(reader), gateway: readGatewayConfig(reader), distributed: readDistributedGatewayConfig(reader, env) };
+function gatewayConfig(name: string): { process: ProcessConfig; gateway: GatewaySettings; distributed: DistributedGatewayConfig } {
+  const reader = new EnvReader(environment(name));
+  const config = { process: readProcessConfig(reader), gateway: readGatewaySettings(reader), distributed: readDistributedGatewayConfig(reader) };
   reader.done();
   return config;
 }
 
-/** A shard's configuration as its entry file would read it (SHARD_ID is its name for SERVER_ID). */
-function shardConfig(name: string): { process: ProcessConfig; shard: ShardConfig; natsUrl: string } {
-  const env = environment(name);
-  if (env.SHARD_ID) env.SERVER_ID = env.SHARD_ID;
-  const reader = new EnvReader(env);
-  const config = { process: readProcessConfig(reader), shard: readShardConfig(reader), natsUrl: reader.string('NATS_URL', '', /^nats:\/\/\S+$/, 'a nats:// URL') };
-  if (!env.NATS_URL) reader.problem('NATS_URL: required by a standalone shard');
+/** A shard's configuration as its entry file would read it (services/shard/src/bin.ts). */
+function shardConfig(name: string): { process: ProcessConfig; distributed: DistributedShardConfig } {
+  const reader = new EnvReader(environment(name));
+  const config = { process: readProcessConfig(reader), distributed: readDistributedShardConfig(reader) };
   reader.done();
   return config;
 }
@@ -111,16 +107,16 @@ describe('deploy - compose.yaml', () => {
     for (const name of GATEWAYS) {
       const config = gatewayConfig(name);
       expect(endpoint(config.distributed.redisUrl)).toEqual({ host: 'redis', port: 6379 });
-      for (const url of config.distributed.natsUrl.split(',')) expect(endpoint(url.trim())).toEqual({ host: 'nats', port: 4222 });
+      for (const url of config.distributed.natsServers) expect(endpoint(url)).toEqual({ host: 'nats', port: 4222 });
       // Given, and unique: the node label and the instance ids depend on it.
-      expect({ name, given: config.distributed.gatewayIdGiven }).toEqual({ name, given: true });
-      ids.add(config.gateway.gatewayId);
+      expect({ name, given: config.gateway.gatewayId !== undefined }).toEqual({ name, given: true });
+      ids.add(config.gateway.gatewayId!);
     }
     expect(ids.size).toBe(GATEWAYS.length);
     const shardIds = SHARDS.map((name) => {
       const config = shardConfig(name);
-      expect(endpoint(config.natsUrl)).toEqual({ host: 'nats', port: 4222 });
-      return config.shard.serverId;
+      for (const url of config.distributed.natsServers) expect(endpoint(url)).toEqual({ host: 'nats', port: 4222 });
+      return config.distributed.shard.serverId;
     });
     expect(shardIds).toEqual([1, 2]);
   });

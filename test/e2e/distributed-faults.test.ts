@@ -1,6 +1,6 @@
-// The distributed mode's failure semantics (../shared/design.md, issue 3 "Failures" and
-// "SIGTERM"), end to end, each with a bound in seconds. This file starts its OWN redis-server
-// and nats-server on free ports and kills/restarts those; it never touches the machine's
+// The distributed mode's failure semantics (docs/design.md, "Failure semantics"), end to
+// end, each with a bound in seconds. This file starts its OWN redis-server and nats-server
+// on free ports and kills/restarts those; it never touches the machine's
 // shared Redis (6379) or NATS (4222). Each test starts its own deployment (random prefixes)
 // and stops it in afterEach.
 //
@@ -11,7 +11,7 @@ import { Deployment, Players, sleep, waitUntil, wasAdmitted, type Joined } from 
 import { startNatsServer, type PrivateNatsServer } from '../../packages/bus/test/nats-server';
 import { startRedisServer, type PrivateRedisServer } from '../support/redis-server';
 
-/** The close reasons the Kaetram client knows (kaetram-wire.md). */
+/** The close reasons the Kaetram client knows (docs/kaetram-wire.md). */
 const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'invalidinput', 'cheating'];
 
 let redis: PrivateRedisServer;
@@ -335,9 +335,22 @@ describe('distributed faults - NATS restarted under traffic', () => {
       expectNoUnexpectedExit(d);
       for (const m of d.members) expect(m.service.exit).toBeUndefined();
 
+      // Meanwhile their publishes (chat, heartbeats) wait in the bus's reconnect buffer, and
+      // /metrics shows it: held messages and bytes under the 8 MiB bound, nothing dropped.
+      for (const [service, member] of [['gateway', g1], ['shard', d.shards[0]!]] as const) {
+        const bus = (name: string) => member.metric(`shardgate_${service}_bus_${name}`);
+        const held = { service, messages: await bus('buffered_messages'), bytes: await bus('buffered_bytes'), bound: await bus('buffer_limit_bytes'), dropped: await bus('dropped_messages_total') };
+        expect({ ...held, some: held.messages > 0 && held.bytes > 0 }).toEqual({ ...held, some: true, bound: 8 * 1024 * 1024, dropped: 0 });
+      }
+
       await nats.restart();
       const back = Date.now();
       await waitUntil('every gateway and shard to be ready again', async () => (await Promise.all(d.members.map((m) => m.service.readyz()))).every((s) => s === 200), 15000, 100);
+      // Sent on reconnect: the buffer is empty again, and the reconnection counted.
+      for (const [service, member] of [['gateway', g1], ['shard', d.shards[0]!]] as const) {
+        const after = { service, held: await member.metric(`shardgate_${service}_bus_buffered_messages`), reconnected: (await member.metric(`shardgate_${service}_bus_reconnects_total`)) >= 1 };
+        expect(after).toEqual({ service, held: 0, reconnected: true });
+      }
 
       // New players join on both gateways and hear each other, within 15 s of NATS coming back.
       const failures: string[] = [];

@@ -69,6 +69,12 @@ describe('metrics - the exposition on /metrics', () => {
       'shardgate_shard_packets_flushed_total',
       'shardgate_shard_gateway_batch_bytes',
       'shardgate_shard_region_broadcasts_total',
+      // The bus's reconnect buffer: 0 in the embedded mode (no NATS), declared all the same.
+      'shardgate_gateway_bus_buffered_messages',
+      'shardgate_gateway_bus_buffered_bytes',
+      'shardgate_gateway_bus_dropped_messages_total',
+      'shardgate_shard_bus_buffered_bytes',
+      'shardgate_shard_bus_dropped_messages_total',
     ]) {
       expect(types.map(([n]) => n)).toContain(name);
     }

@@ -202,7 +202,7 @@ class FrameGenerator {
 
   /**
    * For the random-value case only: whether `[id, data]` is wrong for its id by construction,
-   * judged from kaetram-wire.md (not from the product's validator).
+   * judged from docs/kaetram-wire.md (not from the product's validator).
    */
   private clearlyInvalid([id, data]: [number, unknown]): boolean {
     const isObj = typeof data === 'object' && data !== null && !Array.isArray(data);

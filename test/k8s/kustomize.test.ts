@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
-import { readGatewayConfig } from '../../services/gateway/src/config';
+import { readGatewaySettings } from '../../services/gateway/src/config';
 import { readDistributedGatewayConfig } from '../../services/gateway/src/distributed-config';
-import { readShardConfig } from '../../services/shard/src/config';
+import { readDistributedShardConfig } from '../../services/shard/src/distributed-config';
 import {
   NAMESPACE,
   ROOT,
@@ -346,8 +346,8 @@ describeK8s('k8s', () => {
         (env) => {
           const reader = new EnvReader(env);
           readProcessConfig(reader);
-          readGatewayConfig(reader);
-          readDistributedGatewayConfig(reader, env);
+          readGatewaySettings(reader);
+          readDistributedGatewayConfig(reader);
           reader.done();
         },
         [],
@@ -358,11 +358,10 @@ describeK8s('k8s', () => {
       check(
         container(shardOf(objects), 'shard'),
         (env) => {
-          // services/shard/src/bin.ts: SHARD_ID comes from the entry script (pod ordinal + 1).
-          const reader = new EnvReader({ ...env, SERVER_ID: '1' });
+          // services/shard/src/bin.ts; SHARD_ID comes from the entry script (pod ordinal + 1).
+          const reader = new EnvReader(env);
           readProcessConfig(reader);
-          readShardConfig(reader);
-          expect(env.NATS_URL).toMatch(/^(nats|tls|ws|wss):\/\/\S+(,\s*(nats|tls|ws|wss):\/\/\S+)*$/);
+          readDistributedShardConfig(reader);
           reader.done();
         },
         ['POD_NAME'],

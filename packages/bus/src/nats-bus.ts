@@ -22,6 +22,8 @@ export interface NatsBusStats {
   /** Publishes held in the reconnect buffer right now, and their bytes (payload + subject). */
   buffered: number;
   bufferedBytes: number;
+  /** The buffer's bound in bytes (`reconnectBufSize`): a publish that does not fit is dropped. */
+  bufferLimitBytes: number;
   /** Publishes dropped so far: buffer full, refused by the client, or after close(). */
   dropped: number;
   /** Successful reconnections since the bus was created. */
@@ -93,7 +95,7 @@ export class NatsBus implements Bus {
   }
 
   stats(): NatsBusStats {
-    return { buffered: this.held.size, bufferedBytes: this.held.bytes, dropped: this.dropped, reconnects: this.reconnects };
+    return { buffered: this.held.size, bufferedBytes: this.held.bytes, bufferLimitBytes: this.settings.reconnectBufSize, dropped: this.dropped, reconnects: this.reconnects };
   }
 
   publish(subject: string, payload: Uint8Array): void {

@@ -1,2 +1,3 @@
 export { EnvReader, ConfigError, readProcessConfig } from './env-reader';
+export { readNatsUrl, readRedisUrl } from './urls';
 export type { Env, IntOptions, ProcessConfig } from './env-reader';

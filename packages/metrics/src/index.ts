@@ -14,6 +14,63 @@ export function createRegistry(service: string, node: string, withDefaults = tru
   return registry;
 }
 
+/** What a bus reports about outages (NatsBus.stats(); the in-process bus has none). */
+export interface BusStatsSample {
+  /** Publishes held in the reconnect buffer right now, and their bytes. */
+  buffered: number;
+  bufferedBytes: number;
+  /** The buffer's bound in bytes (8 MiB unless the bus was built with another). */
+  bufferLimitBytes: number;
+  /** Publishes dropped since start (buffer full, refused, after close). */
+  dropped: number;
+  /** Reconnections since start. */
+  reconnects: number;
+}
+
+export interface BusMetrics {
+  /** Read `stats` at every scrape; until then (and in the embedded mode) every value is 0. */
+  observe(stats: () => BusStatsSample): void;
+}
+
+/**
+ * The bus's reconnect buffer and drops, read from the bus at scrape time (collect), so the
+ * publish path does no metric work. `service` is the name's subsystem: gateway or shard.
+ */
+function createBusMetrics(registry: Registry, service: 'gateway' | 'shard'): BusMetrics {
+  const r = [registry];
+  let source: (() => BusStatsSample) | undefined;
+  const gauge = (name: string, help: string, pick: (s: BusStatsSample) => number) =>
+    new Gauge({
+      name: `shardgate_${service}_bus_${name}`,
+      help,
+      registers: r,
+      collect() {
+        this.set(source ? pick(source()) : 0);
+      },
+    });
+  // A counter cannot be set; the bus keeps the running total, so the scrape copies it.
+  const counter = (name: string, help: string, pick: (s: BusStatsSample) => number) =>
+    new Counter({
+      name: `shardgate_${service}_bus_${name}`,
+      help,
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(source ? pick(source()) : 0);
+      },
+    });
+  gauge('buffered_messages', 'Publishes held while NATS is away, sent in order on reconnect', (s) => s.buffered);
+  gauge('buffered_bytes', 'Bytes (payload and subject) of the publishes held while NATS is away', (s) => s.bufferedBytes);
+  gauge('buffer_limit_bytes', 'The bound of the reconnect buffer; a publish that does not fit is dropped', (s) => s.bufferLimitBytes);
+  counter('dropped_messages_total', 'Publishes dropped: reconnect buffer full, refused by the client, or after close', (s) => s.dropped);
+  counter('reconnects_total', 'Reconnections to NATS', (s) => s.reconnects);
+  return {
+    observe(stats) {
+      source = stats;
+    },
+  };
+}
+
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
 export function createGatewayMetrics(registry: Registry) {
@@ -61,6 +118,7 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['outcome'],
       registers: r,
     }),
+    bus: createBusMetrics(registry, 'gateway'),
   };
 }
 
@@ -118,5 +176,6 @@ export function createShardMetrics(registry: Registry) {
       registers: r,
     }),
     fenceBuffered: new Gauge({ name: 'shardgate_shard_fence_waiting', help: 'Handed-over players whose gateway has not confirmed the new route yet', registers: r }),
+    bus: createBusMetrics(registry, 'shard'),
   };
 }

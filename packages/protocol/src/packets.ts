@@ -38,7 +38,7 @@ export const CLIENT_PACKETS: ReadonlySet<number> = new Set<number>([
 
 /**
  * Client-to-server or server-to-server ids: the Kaetram browser client has no handler for
- * them and crashes if one arrives (kaetram-wire.md), so the server never sends them.
+ * them and crashes if one arrives (docs/kaetram-wire.md), so the server never sends them.
  */
 export const SERVER_ONLY_PACKETS: ReadonlySet<number> = new Set<number>([
   2, 7, 9, 14, 39, 49, 51, 52, 53, 58, 60,

@@ -1,6 +1,6 @@
 import { CloseReasons, KAETRAM_CLOSE_CODE, isCloseReason } from '../src';
 
-/** The reasons the Kaetram client knows, as listed in kaetram-wire.md. */
+/** The reasons the Kaetram client knows, as listed in docs/kaetram-wire.md. */
 const KAETRAM_REASONS = [
   'updated',
   'toofast',

@@ -1,6 +1,6 @@
 import { CLIENT_PACKETS, EntityType, MAX_KAETRAM_PACKET_ID, Opcodes, Packets, SERVER_ONLY_PACKETS } from '../src';
 
-/** The packet table of kaetram-wire.md, "Packet ids used by the network layer". */
+/** The packet table of docs/kaetram-wire.md, "Packet ids used by the network layer". */
 const WIRE_TABLE = {
   Connected: 0,
   Handshake: 1,
@@ -20,13 +20,13 @@ const WIRE_TABLE = {
 };
 /** Ids the server sends (S->C or both). */
 const SERVER_SENDS = [0, 1, 3, 4, 5, 6, 11, 12, 13, 18, 19, 25];
-/** Ids the browser has no handler for (kaetram-wire.md, "Never send the browser..."). */
+/** Ids the browser has no handler for (docs/kaetram-wire.md, "Never send the browser..."). */
 const NO_BROWSER_HANDLER = [2, 7, 9, 14, 39, 49, 51, 52, 53, 58, 60];
 /** Ids a Kaetram client sends in the connect/login/ready/move/chat flow (C->S or both). */
 const CLIENT_SENDS = [1, 2, 6, 7, 9, 11, 18, 19];
 
 describe('protocol packet tables', () => {
-  it('packet ids - the table matches the Kaetram numbering in kaetram-wire.md', () => {
+  it('packet ids - the table matches the Kaetram numbering in docs/kaetram-wire.md', () => {
     expect({ ...Packets }).toEqual(WIRE_TABLE);
   });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { MapSizeError, REGION_SIZE, RegionGrid } from '../src';
 
-/** kaetram-wire.md: id = floor(y / 48) * (mapWidth / 48) + floor(x / 48) */
+/** docs/kaetram-wire.md: id = floor(y / 48) * (mapWidth / 48) + floor(x / 48) */
 const formula = (width: number, x: number, y: number) => Math.floor(y / 48) * (width / 48) + Math.floor(x / 48);
 
 /** A map of 1..30 by 1..30 regions and a tile on it. */
@@ -28,7 +28,7 @@ describe('protocol RegionGrid', () => {
     expect(new RegionGrid(48, 48)).toMatchObject({ columns: 1, rows: 1, count: 1 });
   });
 
-  it('region ids - are numbered row by row as in kaetram-wire.md', () => {
+  it('region ids - are numbered row by row as in docs/kaetram-wire.md', () => {
     expect(grid.regionAt(0, 0)).toBe(0);
     expect(grid.regionAt(47, 47)).toBe(0);
     expect(grid.regionAt(48, 0)).toBe(1);

@@ -11,7 +11,7 @@ import { createGatewayMetrics, createRegistry } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { runService } from '@shardgate/runner';
 import { loadWebClient, readWebClientConfig } from '@shardgate/webclient';
-import { readGatewayConfig } from './config';
+import { readGatewaySettings, type GatewayConfig } from './config';
 import { readDistributedGatewayConfig } from './distributed-config';
 import { adminApi } from './admin-api';
 import { Gateway } from './gateway';
@@ -21,8 +21,8 @@ import { allocateGatewayId } from './node-id';
 runService('gateway', async () => {
   const reader = new EnvReader(process.env);
   const processConfig = readProcessConfig(reader);
-  const gatewayConfig = readGatewayConfig(reader);
-  const distributed = readDistributedGatewayConfig(reader, process.env);
+  const settings = readGatewaySettings(reader);
+  const distributed = readDistributedGatewayConfig(reader);
   // SERVE_CLIENT=true: the web client on a plain GET of the players' port, carrying GAME_VERSION.
   const webClient = readWebClientConfig(reader, { serveClient: false, readGameVersion: true });
   reader.done();
@@ -57,21 +57,24 @@ runService('gateway', async () => {
   await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis not reachable at start; admission follows REDIS_FAILURE_MODE'));
 
   const bus = await NatsBus.connect({
-    servers: distributed.natsUrl.split(',').map((s) => s.trim()),
+    servers: distributed.natsServers,
     name: 'shardgate-gateway',
     onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
   });
   const subjects = createSubjects(processConfig.busPrefix);
-  if (!distributed.gatewayIdGiven) {
-    const { id, from } = await allocateGatewayId({ redis, counterKey: `${distributed.redisPrefix}gateway-ids`, bus, subjects, heartbeatMs: gatewayConfig.heartbeatMs });
-    gatewayConfig.gatewayId = id;
+  let gatewayId = settings.gatewayId;
+  if (gatewayId === undefined) {
+    const { id, from } = await allocateGatewayId({ redis, counterKey: `${distributed.redisPrefix}gateway-ids`, bus, subjects, heartbeatMs: settings.heartbeatMs });
+    gatewayId = id;
     logger.info({ gateway: id, from }, 'GATEWAY_ID unset: took an id no live gateway uses');
   }
+  const gatewayConfig: GatewayConfig = { ...settings, gatewayId };
   const node = String(gatewayConfig.gatewayId);
   logger = createLogger({ level: processConfig.logLevel, service: 'gateway', node });
   const registry = createRegistry('gateway', node);
   metrics = createGatewayMetrics(registry);
   metrics.redisConnected.set(redis.status === 'ready' ? 1 : 0);
+  metrics.bus.observe(() => bus.stats());
   bus.onStatus((status) => logger.info({ status }, 'bus status'));
 
   const guard = new RedisGuard({

@@ -30,13 +30,25 @@ export interface GatewayConfig {
 
 const HOST = /^[A-Za-z0-9.:_-]+$/;
 
-/** Reads the gateway's variables; the caller calls `reader.done()` once every part has read. */
+/** `GatewayConfig` as the environment gives it: `GATEWAY_ID` may be unset, for the deployment to settle. */
+export type GatewaySettings = Omit<GatewayConfig, 'gatewayId'> & { gatewayId: number | undefined };
+
+/**
+ * The embedded mode's reading: `GATEWAY_ID` defaults to `defaults.gatewayId` (1). The caller
+ * calls `reader.done()` once every part has read.
+ */
 export function readGatewayConfig(reader: EnvReader, defaults: { gatewayId?: number } = {}): GatewayConfig {
+  const { gatewayId, ...settings } = readGatewaySettings(reader);
+  return { ...settings, gatewayId: gatewayId ?? defaults.gatewayId ?? 1 };
+}
+
+/** Reads the gateway's variables, leaving an unset `GATEWAY_ID` undefined (a distributed gateway allocates one). */
+export function readGatewaySettings(reader: EnvReader): GatewaySettings {
   const maxPayloadBytes = reader.int('MAX_PAYLOAD_BYTES', 16 * 1024, { min: 256, max: 16 * 1024 * 1024 });
   return {
     host: reader.string('HOST', '0.0.0.0', HOST, 'a host name or IP address'),
     port: reader.int('PORT', 9001, { min: 0, max: 65535 }),
-    gatewayId: reader.int('GATEWAY_ID', defaults.gatewayId ?? 1, { min: 1, max: 99_999 }),
+    gatewayId: reader.optionalInt('GATEWAY_ID', { min: 1, max: 99_999 }),
     maxConnectionsPerIp: reader.int('MAX_CONNECTIONS_PER_IP', 16, { min: 1, max: 1_000_000 }),
     connectIntervalMs: reader.int('CONNECT_INTERVAL_MS', 5000, { min: 0, max: 3_600_000 }),
     messageLimit: reader.int('MESSAGE_LIMIT', 300, { min: 1, max: 1_000_000 }),

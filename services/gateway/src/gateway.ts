@@ -105,7 +105,7 @@ export class Gateway {
     this.ids = new InstanceIds(config.gatewayId);
     this.trust = new TrustBoundary(config.trustedProxies, config.allowedOrigins);
     this.refusalLogs = new LogSampler(20, 1000, this.now);
-    this.socketHandler = new SocketHandler(this.now);
+    this.socketHandler = new SocketHandler();
     // Sweeps more than two periods apart: this gateway's own event loop was stalled.
     this.registry = new ShardRegistry(config.shardTimeoutMs, this.now, 2 * SWEEP_MS);
     this.main = new Main(this.registry, () => this.accepting);

@@ -5,7 +5,6 @@ export type { GatewayConfig } from './config';
 export { Connection } from './connection';
 export type { SocketLike, ConnectionLimits, SendResult } from './connection';
 export { SocketHandler } from './socket-handler';
-export type { AddressInfo } from './socket-handler';
 export { ShardRegistry } from './shard-registry';
 export type { ShardInfo } from './shard-registry';
 export { Main } from './main';

@@ -60,11 +60,6 @@ export class ShardRegistry {
     this.liveness.begin(this.now());
   }
 
-  /** When the shard was last heard from (heartbeat or batch), if it is known. */
-  lastSeenAt(shard: string): number | undefined {
-    return this.liveness.lastSeenAt(shard);
-  }
-
   private hasRoom(info: ShardInfo): boolean {
     return info.accepting && info.players + info.pending < info.capacity;
   }
@@ -132,11 +127,6 @@ export class ShardRegistry {
     const judgement = this.liveness.judge(this.now(), busConnected);
     if (judgement.kind === 'judged') for (const { peer } of judgement.lost) this.shards.delete(peer);
     return judgement;
-  }
-
-  forget(shard: string): void {
-    this.shards.delete(shard);
-    this.liveness.forget(shard);
   }
 
   get size(): number {

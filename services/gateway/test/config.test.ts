@@ -1,5 +1,6 @@
 import { ConfigError, EnvReader, type Env } from '@shardgate/config';
-import { readGatewayConfig, type GatewayConfig } from '../src/config';
+import { readGatewayConfig, readGatewaySettings, type GatewayConfig } from '../src/config';
+import { readDistributedGatewayConfig } from '../src/distributed-config';
 
 function read(env: Env, defaults?: { gatewayId?: number }): GatewayConfig {
   const reader = new EnvReader(env);
@@ -48,6 +49,23 @@ describe('gateway config', () => {
   test('gateway config - the caller may default the gateway id', () => {
     expect(read({}, { gatewayId: 7 }).gatewayId).toBe(7);
     expect(read({ GATEWAY_ID: '3' }, { gatewayId: 7 }).gatewayId).toBe(3);
+  });
+
+  test('gateway config - a distributed gateway sees GATEWAY_ID unset (to allocate one), never a default', () => {
+    const reader = new EnvReader({ NATS_URL: 'nats://n:4222', REDIS_URL: 'redis://r:6379' });
+    const settings = readGatewaySettings(reader);
+    const distributed = readDistributedGatewayConfig(reader);
+    reader.done();
+    expect(settings.gatewayId).toBeUndefined();
+    expect(settings.port).toBe(9001);
+    expect(distributed).toMatchObject({ redisUrl: 'redis://r:6379', natsServers: ['nats://n:4222'] });
+    expect(readGatewaySettings(new EnvReader({ GATEWAY_ID: '12' })).gatewayId).toBe(12);
+  });
+
+  test('gateway config - a distributed gateway without REDIS_URL and NATS_URL names both', () => {
+    const reader = new EnvReader({});
+    readDistributedGatewayConfig(reader);
+    expect(() => reader.done()).toThrow(/REDIS_URL: required by a standalone gateway[\s\S]*NATS_URL: required by a standalone gateway/);
   });
 
   test('gateway config - every variable is read', () => {

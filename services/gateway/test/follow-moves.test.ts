@@ -4,10 +4,10 @@ import type { ClientEvent, ShardBatch } from '@shardgate/protocol';
 import { Connection } from '../src/connection';
 import { followMoves } from '../src/follow-moves';
 import { SocketHandler } from '../src/socket-handler';
-import { Clock, fakeSocket, limits } from './helpers';
+import { fakeSocket, limits } from './helpers';
 
 function setup() {
-  const sockets = new SocketHandler(new Clock().now);
+  const sockets = new SocketHandler();
   const metrics = createGatewayMetrics(new Registry());
   const sent: Array<[string, ClientEvent]> = [];
   const open = (instance: string, shard: string) => {

@@ -6,46 +6,38 @@ import { createLogger } from '@shardgate/logger';
 import { createRegistry, createShardMetrics } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { runService } from '@shardgate/runner';
-import { readShardConfig } from './config';
+import type { ShardConfig } from './config';
+import { readDistributedShardConfig } from './distributed-config';
 import { Shard } from './shard';
 import { chooseShardId } from './shard-id';
 
-const NATS_URL = /^(nats|tls|ws|wss):\/\/\S+(,\s*(nats|tls|ws|wss):\/\/\S+)*$/;
-
 // `npm run start:shard`: one world shard of a distributed deployment (NATS).
 runService('shard', async () => {
-  // SHARD_ID is the distributed mode's name for SERVER_ID (the world id clients see).
-  const env = { ...process.env };
-  const reader = new EnvReader(env);
-  if (env.SHARD_ID?.trim()) {
-    if (env.SERVER_ID?.trim() && env.SERVER_ID.trim() !== env.SHARD_ID.trim()) {
-      reader.problem(`SHARD_ID and SERVER_ID: name the same world id, got ${JSON.stringify(env.SHARD_ID)} and ${JSON.stringify(env.SERVER_ID)}`);
-    }
-    env.SERVER_ID = env.SHARD_ID;
-  }
-  const idGiven = Boolean(env.SERVER_ID?.trim());
+  const reader = new EnvReader(process.env);
   const processConfig = readProcessConfig(reader);
-  const config = readShardConfig(reader);
-  const natsUrl = reader.optionalString('NATS_URL', NATS_URL, 'nats:// URLs, comma-separated');
-  if (natsUrl === undefined) reader.problem('NATS_URL: required by a standalone shard (the embedded mode is `npm start`)');
+  const distributed = readDistributedShardConfig(reader);
   reader.done();
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'shard' });
   const bus = await NatsBus.connect({
-    servers: natsUrl!.split(',').map((s) => s.trim()),
+    servers: distributed.natsServers,
     name: 'shardgate-shard',
     onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
   });
   const subjects = createSubjects(processConfig.busPrefix);
-  if (!idGiven) {
-    config.serverId = await chooseShardId(bus, subjects, config.heartbeatMs);
-    logger.info({ shard: config.serverId }, 'SHARD_ID unset: chose an id no live shard uses');
+  let serverId = distributed.shard.serverId;
+  if (serverId === undefined) {
+    serverId = await chooseShardId(bus, subjects, distributed.shard.heartbeatMs);
+    logger.info({ shard: serverId }, 'SHARD_ID unset: chose an id no live shard uses');
   }
+  const config: ShardConfig = { ...distributed.shard, serverId };
   const node = String(config.serverId);
   logger = createLogger({ level: processConfig.logLevel, service: 'shard', node });
   bus.onStatus((status) => logger.info({ status }, 'bus status'));
   const registry = createRegistry('shard', node);
-  const shard = new Shard({ config, bus, subjects, logger, metrics: createShardMetrics(registry) });
+  const metrics = createShardMetrics(registry);
+  metrics.bus.observe(() => bus.stats());
+  const shard = new Shard({ config, bus, subjects, logger, metrics });
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,

@@ -44,14 +44,25 @@ export const SHARD_DEFAULTS = Object.freeze({
 // Printable ASCII without spaces: what Kaetram's version strings look like, and safe in logs.
 const VERSION = /^[\x21-\x7e]{1,64}$/;
 
+/** `ShardConfig` as the environment gives it: the world id may be unset, for the deployment to settle. */
+export type ShardSettings = Omit<ShardConfig, 'serverId'> & { serverId: number | undefined };
+
 /**
- * Reads the shard's variables. Problems are collected in `reader`; the entry file calls
- * `reader.done()` once every service part has read its own, so one start names them all.
+ * The embedded mode's reading: `SERVER_ID` defaults to 1. Problems are collected in `reader`;
+ * the entry file calls `reader.done()` once every service part has read its own, so one start
+ * names them all.
  */
 export function readShardConfig(reader: EnvReader): ShardConfig {
+  const { serverId, ...settings } = readShardSettings(reader);
+  return { ...settings, serverId: serverId ?? SHARD_DEFAULTS.serverId };
+}
+
+/** Reads the shard's variables, leaving an unset `SERVER_ID` undefined. */
+export function readShardSettings(reader: EnvReader): ShardSettings {
   const d = SHARD_DEFAULTS;
-  const config: ShardConfig = {
-    serverId: reader.int('SERVER_ID', d.serverId, { min: 1, max: 99_999 }),
+  const mapFile = reader.optionalString('MAP_FILE');
+  return {
+    serverId: reader.optionalInt('SERVER_ID', { min: 1, max: 99_999 }),
     gameVersion: reader.string('GAME_VERSION', d.gameVersion, VERSION, '1 to 64 printable ASCII characters without spaces'),
     maxPlayers: reader.int('MAX_PLAYERS', d.maxPlayers, { min: 1, max: 1_000_000 }),
     readyTimeoutMs: reader.int('READY_TIMEOUT_MS', d.readyTimeoutMs, { min: 1, max: 3_600_000 }),
@@ -60,10 +71,8 @@ export function readShardConfig(reader: EnvReader): ShardConfig {
     tickMs: reader.int('TICK_MS', d.tickMs, { min: 1, max: 1000 }),
     gatewayTimeoutMs: reader.int('GATEWAY_TIMEOUT_MS', d.gatewayTimeoutMs, { min: 100, max: 3_600_000 }),
     heartbeatMs: reader.int('HEARTBEAT_MS', d.heartbeatMs, { min: 100, max: 60_000 }),
+    ...(mapFile === undefined ? {} : { mapFile }),
   };
-  const mapFile = reader.optionalString('MAP_FILE');
-  if (mapFile !== undefined) config.mapFile = mapFile;
-  return config;
 }
 
 /** What `new Shard()` takes: validated config plus the adapters it must not build itself. */

@@ -1,5 +1,6 @@
 import { ConfigError, EnvReader } from '@shardgate/config';
 import { SHARD_DEFAULTS, readShardConfig } from '../src/config';
+import { readDistributedShardConfig } from '../src/distributed-config';
 
 describe('readShardConfig', () => {
   it('config - defaults when nothing is set', () => {
@@ -59,5 +60,38 @@ describe('readShardConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     for (const name of ['SERVER_ID', 'TICK_MS', 'GAME_VERSION', 'MAX_PLAYERS']) expect(problems).toContain(name);
+  });
+});
+
+describe('readDistributedShardConfig', () => {
+  const NATS = { NATS_URL: 'nats://n:4222' };
+  const read = (env: Record<string, string>) => {
+    const reader = new EnvReader(env);
+    const config = readDistributedShardConfig(reader);
+    return { config, done: () => reader.done() };
+  };
+
+  it('config - SHARD_ID names the world id; SERVER_ID does too; neither leaves it to be chosen', () => {
+    expect(read({ ...NATS, SHARD_ID: '7' }).config.shard.serverId).toBe(7);
+    expect(read({ ...NATS, SERVER_ID: '8' }).config.shard.serverId).toBe(8);
+    expect(read({ ...NATS, SHARD_ID: '9', SERVER_ID: '9' }).config.shard.serverId).toBe(9);
+    const unset = read(NATS);
+    expect(unset.config.shard.serverId).toBeUndefined();
+    expect(unset.config.natsServers).toEqual(['nats://n:4222']);
+    expect(unset.done).not.toThrow();
+  });
+
+  it('config - SHARD_ID and SERVER_ID that disagree, a bad SHARD_ID and a missing NATS_URL are named', () => {
+    expect(read({ ...NATS, SHARD_ID: '2', SERVER_ID: '3' }).done).toThrow('SHARD_ID and SERVER_ID: name the same world id, got 2 and 3');
+    let error: unknown;
+    try {
+      read({ SHARD_ID: '0', SERVER_ID: '3' }).done();
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'SHARD_ID: expected an integer from 1 to 99999, got "0"',
+      'NATS_URL: required by a standalone shard (the embedded mode is `npm start`)',
+    ]);
   });
 });

@@ -1,8 +1,6 @@
 // The Kaetram wire facts the client needs, from @shardgate/protocol's pure tables (the same
 // numbers the server uses), plus what the close reasons mean in words.
-import { KAETRAM_CLOSE_CODE, type CloseReason } from '@shardgate/protocol/src/close-reasons';
-import { Opcodes, Packets } from '@shardgate/protocol/src/packets';
-import { REGION_SIZE } from '@shardgate/protocol/src/regions';
+import { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE, type CloseReason } from '@shardgate/protocol/browser';
 
 export { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE };
 
