@@ -9,7 +9,8 @@ import { EnvelopeError } from './envelopes';
  * - `x` ghost gone: forget that player (he left, or went out of your sight);
  * - `h` hand-off: this player is yours now: his record, his gateway, the packets he has not
  *   received yet (text, in order), the region he came from, why, and when he left (ms);
- * - `e` / `c`: a client packet / close for a player I handed you, that reached me after;
+ * - `e` / `c`: a client packet (with when it reached me, ms) / close for a player I handed
+ *   you, that reached me after;
  * - `f` fence: his gateway routes to you now; nothing more of his will come through me.
  */
 export type PeerOp =
@@ -17,7 +18,7 @@ export type PeerOp =
   | [kind: 'g', instance: string, region: number, spawn: string]
   | [kind: 'x', instance: string]
   | [kind: 'h', record: unknown, gateway: string, pending: string[], from: number, cause: HandoffCause, sentAt: number]
-  | [kind: 'e', instance: string, id: number, data: unknown]
+  | [kind: 'e', instance: string, id: number, data: unknown, at: number]
   | [kind: 'c', instance: string]
   | [kind: 'f', instance: string];
 
@@ -65,7 +66,7 @@ function validOp(op: unknown): op is PeerOp {
         typeof op[6] === 'number'
       );
     case 'e':
-      return op.length === 4 && isString(op[1]) && typeof op[2] === 'number';
+      return op.length === 5 && isString(op[1]) && typeof op[2] === 'number' && typeof op[4] === 'number' && Number.isFinite(op[4]);
     default:
       return false;
   }

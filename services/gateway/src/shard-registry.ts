@@ -74,10 +74,11 @@ export class ShardRegistry {
     const open = [...this.shards.values()].filter((info) => this.hasRoom(info));
     if (open.length === 0) return undefined;
     if (world !== undefined) {
-      const byShard = open.find((info) => info.shard === world);
-      if (byShard !== undefined) return byShard;
+      // A world first: a shard's id may look like a world's (both are numbers by default).
       const inWorld = open.filter((info) => String(info.serverId) === world);
       if (inWorld.length > 0) return this.within(inWorld);
+      const byShard = open.find((info) => info.shard === world);
+      if (byShard !== undefined) return byShard;
     }
     return this.within(this.leastLoadedWorld(open));
   }

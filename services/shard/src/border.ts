@@ -22,6 +22,12 @@ export class Ghost implements RegionMember {
   }
 }
 
+/** A client event that waits for its player's fence: when it arrived, and the packet (null: a close). */
+export interface HeldEvent {
+  at: number;
+  packet: [id: number, data: unknown] | null;
+}
+
 /** What one player of this shard looks like to the border: where he stands, his Spawn. */
 export interface Tracked {
   readonly instance: string;
@@ -30,6 +36,9 @@ export interface Tracked {
 }
 
 const NO_SHARDS: readonly string[] = Object.freeze([]);
+
+/** How long a shard that left the world is still heard (its drain's hand-offs and fences). */
+export const DEPARTED_GRACE_MS = 60_000;
 
 /**
  * This shard's side of its world's borders. It knows who owns which region (the current
@@ -48,13 +57,16 @@ export class Border {
   private readonly byInstance = new Map<string, Ghost>();
   private table: OwnershipTable;
   private previous: OwnershipTable | null = null;
+  // The epoch before the current one: messages written under it are still current enough.
+  private before: number;
+  private readonly departed = new Map<string, number>();
   // Other shards owning a region in each region's 3x3 view (current and previous table).
   private viewOwners: Array<readonly string[]> = [];
   private outgoing = new Map<string, PeerOp[]>();
   /** Players handed away whose gateway has not fenced yet: their late events follow them. */
   private readonly movedTo = new Map<string, string>();
   /** Players handed here whose gateway has not fenced yet: their direct events wait. */
-  private readonly waiting = new Map<string, { since: number; events: Array<[number, unknown] | null>; gatewayFenced: boolean }>();
+  private readonly waiting = new Map<string, { since: number; events: HeldEvent[]; gatewayFenced: boolean }>();
 
   constructor(
     readonly self: string,
@@ -63,6 +75,7 @@ export class Border {
   ) {
     this.ghosts = new RegionIndex<Ghost>(grid);
     this.table = table;
+    this.before = table.epoch;
     this.recompute();
   }
 
@@ -92,9 +105,16 @@ export class Border {
     return to - from;
   }
 
-  /** A new table: the old one keeps counting (for routing) until `settle()`. */
-  apply(table: OwnershipTable): void {
+  /**
+   * A new table: the old one keeps counting for routing until `settle()`, and shards that left
+   * stay known for `DEPARTED_GRACE_MS` (a draining shard still sends its players and their
+   * late events, and its hand-offs may be in flight when the table arrives).
+   */
+  apply(table: OwnershipTable, now: number): void {
     if (table.epoch <= this.table.epoch) return;
+    for (const shard of this.table.shards) if (!table.shards.includes(shard)) this.departed.set(shard, now);
+    for (const shard of table.shards) this.departed.delete(shard);
+    this.before = this.table.epoch;
     this.previous = this.table;
     this.table = table;
     this.recompute();
@@ -113,14 +133,16 @@ export class Border {
     return this.previous !== null;
   }
 
-  /** Whether `shard` is a member of the current or the previous table. */
-  knows(shard: string): boolean {
-    return this.table.shards.includes(shard) || (this.previous?.shards.includes(shard) ?? false);
+  /** Whether `shard` is a member of the world, or left it recently enough to be heard out. */
+  knows(shard: string, now: number): boolean {
+    if (this.table.shards.includes(shard) || (this.previous?.shards.includes(shard) ?? false)) return true;
+    const left = this.departed.get(shard);
+    return left !== undefined && now - left <= DEPARTED_GRACE_MS;
   }
 
-  /** The oldest epoch still accepted from a peer. */
+  /** The oldest epoch still accepted from a peer: the table before the current one. */
   get oldestEpoch(): number {
-    return this.previous?.epoch ?? this.table.epoch;
+    return this.before;
   }
 
   /** Other shards that may hold players in view of `region`. */
@@ -230,10 +252,10 @@ export class Border {
   }
 
   /** Whether a direct event for `instance` must wait (it is kept, in order). Null event: a close. */
-  holdBack(instance: string, event: [number, unknown] | null): boolean {
+  holdBack(instance: string, packet: [number, unknown] | null, at: number): boolean {
     const waiting = this.waiting.get(instance);
     if (waiting === undefined) return false;
-    waiting.events.push(event);
+    waiting.events.push({ at, packet });
     return true;
   }
 
@@ -241,7 +263,7 @@ export class Border {
    * The fence arrived (or waited too long): the held events, in order, and whether a later
    * fence from the gateway (for a hand-off onwards) waited behind them.
    */
-  release(instance: string): { events: Array<[number, unknown] | null>; gatewayFenced: boolean } {
+  release(instance: string): { events: HeldEvent[]; gatewayFenced: boolean } {
     const waiting = this.waiting.get(instance);
     this.waiting.delete(instance);
     return { events: waiting?.events ?? [], gatewayFenced: waiting?.gatewayFenced ?? false };

@@ -51,6 +51,9 @@ export function handleInbound(payload: Uint8Array, ctx: InboxContext): void {
     }
   }
   world.network.flushImmediate();
+  // Events that follow a handed-over player, and fences, go at once: his new shard holds his
+  // gateway's own events until they arrive.
+  world.flushPeers();
 }
 
 function handleEvent(event: unknown, ctx: InboxContext): void {

@@ -24,4 +24,6 @@ export { StepBudget, checkStep, DEFAULT_MOVEMENT_SPEED } from './movement';
 export type { MoveRejection, MoveVerdict } from './movement';
 export { cleanChat, MAX_CHAT_LENGTH } from './chat';
 export { Shard, DEFAULT_STOP_NOTICE } from './shard';
-export type { StopOptions } from './shard';
+export type { StopOptions, SharedWorld } from './shard';
+export { WorldMembership } from './world-membership';
+export type { Members } from './world-membership';

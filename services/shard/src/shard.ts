@@ -28,7 +28,7 @@ export interface StopOptions {
 }
 
 /** How a shard of a multi-shard world finds its peers; absent: the world is this shard alone. */
-export interface WorldOptions {
+export interface SharedWorld {
   /** Where the world's members live (JetStream KV in the distributed mode). */
   store: VersionedStore;
   /** This process's id, unique in the deployment (SHARD_ID); default: the world id. */
@@ -68,10 +68,10 @@ export class Shard {
   private started = false;
   private readonly membership: WorldMembership | null;
   private readonly peers: PeerLiveness | null;
-  private readonly worldOptions: WorldOptions | null;
+  private readonly worldOptions: SharedWorld | null;
   private removing = false;
 
-  constructor(options: ShardOptions & { world?: WorldOptions }) {
+  constructor(options: ShardOptions & { world?: SharedWorld }) {
     const { config, bus, subjects, logger, metrics } = options;
     this.config = config;
     this.bus = bus;
@@ -278,6 +278,8 @@ export class Shard {
     }
     this.peers?.touch(message.from, this.now());
     this.world.receivePeer(message);
+    this.world.network.flushImmediate();
+    this.world.flushPeers(); // forwarded events and fences go on at once (see handleInbound)
   }
 
   private onShardHeartbeat(payload: Uint8Array): void {

@@ -8,7 +8,7 @@ import type { GameMap, Position } from './game-map';
 import type { MapCodec } from './map-codec';
 import { NetworkManager, type ConnectionHost, type Outgoing, type PublishBatch } from './network-manager';
 import type { Outbox } from './outbox';
-import { DEFAULT_MOVEMENT_SPEED } from './movement';
+import { DEFAULT_MOVEMENT_SPEED, STEP_BURST } from './movement';
 import { Player, newPlayerRecord } from './player';
 import { readPlayerRecord } from './player-record-check';
 import type { PlayerHost } from './player-host';
@@ -65,7 +65,10 @@ export class World implements ConnectionHost, PlayerHost {
   readonly players = new Map<string, Player>();
   readonly serverId: number;
   readonly gameVersion: string;
-  readonly now: () => number;
+  /** The clock; while held events are replayed, the time each arrived (movement checks judge its pace then). */
+  readonly now = (): number => this.replayingAt ?? this.clock();
+  private readonly clock: () => number;
+  private replayingAt: number | null = null;
   /** The seed's hook: an admitted connection enters here. False for a duplicate instance. */
   connectionCallback: (instance: string, ip: string, gateway: string) => boolean;
   private readonly readyTimeoutMs: number;
@@ -96,7 +99,7 @@ export class World implements ConnectionHost, PlayerHost {
     this.readyTimeoutMs = options.readyTimeoutMs;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.movementSpeedMs = options.movementSpeedMs ?? DEFAULT_MOVEMENT_SPEED;
-    this.now = options.now ?? Date.now;
+    this.clock = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     // Label children bound once: the hot path must not look labels up.
@@ -151,11 +154,11 @@ export class World implements ConnectionHost, PlayerHost {
    */
   handleMessage(instance: string, id: number, data: unknown): void {
     // Held first: events behind a fence keep their order even if he moved on meanwhile.
-    if (this.border.holdBack(instance, [id, data])) return;
+    if (this.border.holdBack(instance, [id, data], this.clock())) return;
     const player = this.players.get(instance);
     if (player !== undefined) return this.apply(player, id, data);
     const shard = this.border.whereIs(instance);
-    if (shard !== undefined) return this.border.push(shard, ['e', instance, id, data]);
+    if (shard !== undefined) return this.border.push(shard, ['e', instance, id, data, this.clock()]);
     this.reject('player');
   }
 
@@ -173,7 +176,7 @@ export class World implements ConnectionHost, PlayerHost {
 
   /** The gateway closed the connection (or vanished): despawn and forget. */
   handleDisconnect(instance: string): void {
-    if (this.border.holdBack(instance, null)) return;
+    if (this.border.holdBack(instance, null, this.clock())) return;
     const player = this.players.get(instance);
     if (player !== undefined) return this.disconnect(player);
     const shard = this.border.whereIs(instance);
@@ -343,7 +346,7 @@ export class World implements ConnectionHost, PlayerHost {
   /** A new ownership table for the world (from the shared store). */
   applyTable(table: OwnershipTable): void {
     if (table.epoch <= this.border.epoch) return;
-    this.border.apply(table);
+    this.border.apply(table, this.clock());
     this.foreignCheck = true;
     this.reportOwnership();
     // Ghost interest changes with the owners: every player near a new border is told again.
@@ -367,7 +370,7 @@ export class World implements ConnectionHost, PlayerHost {
 
   /** A message from another shard of the world: every op applied in order, bad ones counted. */
   receivePeer(message: PeerMessage): void {
-    if (!this.border.knows(message.from) || message.from === this.border.self) return this.rejectPeer('stranger');
+    if (!this.border.knows(message.from, this.clock()) || message.from === this.border.self) return this.rejectPeer('stranger');
     if (message.epoch < this.border.oldestEpoch) {
       this.logger.warn({ from: message.from, epoch: message.epoch, ours: this.border.epoch }, 'stale peer message refused');
       return this.rejectPeer('stale');
@@ -396,7 +399,7 @@ export class World implements ConnectionHost, PlayerHost {
         return this.adopt(from, op);
       case 'e': {
         const player = this.players.get(op[1]);
-        if (player !== undefined) return this.apply(player, op[2], op[3]);
+        if (player !== undefined) return this.replay(op[4], () => this.apply(player, op[2], op[3]));
         const next = this.border.whereIs(op[1]);
         if (next !== undefined) return this.border.push(next, op);
         return this.rejectPeer('unknown');
@@ -431,7 +434,11 @@ export class World implements ConnectionHost, PlayerHost {
     if (this.players.has(record.instance) || this.network.has(record.instance)) return this.rejectPeer('duplicate');
     const outbox = this.network.adopt(record.instance, gateway, pending);
     if (outbox === undefined) return this.rejectPeer('duplicate');
-    const player = new Player(this, outbox, record);
+    // The step budget changes clocks with the shard, and the hand-over itself bunches steps
+    // (those held behind the fence arrive together): a full burst, as a new connection has,
+    // keeps an honest walker from being sent back at every border (measured: 1 refusal per
+    // crossing without it, on a loaded machine). A cheat gains at most one burst per crossing.
+    const player = new Player(this, outbox, { ...record, steps: { credits: STEP_BURST, refilledAt: Math.min(record.steps.refilledAt, this.clock()) } });
     this.players.set(player.instance, player);
     if (player.state === 'connected' || player.state === 'handshaken') this.loginDeadlines.add(player, record.loginDeadline);
     if (player.state === 'welcomed') this.readyDeadlines.add(player, record.readyDeadline);
@@ -493,18 +500,27 @@ export class World implements ConnectionHost, PlayerHost {
   /** Applies what waited for the fence; what arrives after he moved on follows him, fence last. */
   private releaseHeld(instance: string): void {
     const { events, gatewayFenced } = this.border.release(instance);
-    for (const event of events) {
+    for (const { at, packet } of events) {
       const player = this.players.get(instance);
       if (player !== undefined) {
-        if (event === null) this.disconnect(player);
-        else this.apply(player, event[0], event[1]);
+        this.replay(at, () => (packet === null ? this.disconnect(player) : this.apply(player, packet[0], packet[1])));
         continue;
       }
       const next = this.border.whereIs(instance);
       if (next === undefined) break;
-      this.border.push(next, event === null ? ['c', instance] : ['e', instance, event[0], event[1]]);
+      this.border.push(next, packet === null ? ['c', instance] : ['e', instance, packet[0], packet[1], at]);
     }
     if (gatewayFenced) this.handleFence(instance);
+  }
+
+  /** Runs `fn` as of `at`: events that waited (or came the long way) keep the pace they were sent at. */
+  private replay(at: number, fn: () => void): void {
+    this.replayingAt = Math.min(at, this.clock());
+    try {
+      fn();
+    } finally {
+      this.replayingAt = null;
+    }
   }
 
   private ownsAnyAround(region: number): boolean {

@@ -100,3 +100,25 @@ describe('a world on several shards', () => {
     }
   });
 });
+
+describe('changes of ownership', () => {
+  it('drain - a shard leaving the world hands every player to the owners of his region; they keep playing', async () => {
+    const cluster = new Cluster(['a', 'b', 'c']);
+    const ids = ['0p1', '0p2', '0p3'];
+    ids.forEach((id, i) => cluster.join(id, { x: 230 + i, y: 232 })); // region 44: b's
+    expect(ids.map((id) => cluster.holder(id))).toEqual(['b', 'b', 'b']);
+    const next = cluster.table.next(['a', 'c']);
+    cluster.table = next;
+    for (const world of cluster.worlds.values()) world.applyTable(next);
+    cluster.world('b').drain();
+    cluster.settle();
+    expect(ids.map((id) => cluster.holder(id))).toEqual(['a', 'a', 'a']);
+    expect(ids.map((id) => cluster.route.get(id))).toEqual(['a', 'a', 'a']);
+    expect(cluster.world('b').held).toBe(0);
+    expect(cluster.world('b').unfenced).toBe(0);
+    expect(await cluster.total((m) => m.handoffs, { cause: 'drain' })).toBe(3);
+    cluster.send('0p1', Packets.Chat, ['still here']);
+    cluster.settle();
+    for (const id of ids) expect(cluster.received.get(id)!.filter((t) => t.includes('still here'))).toHaveLength(1);
+  });
+});

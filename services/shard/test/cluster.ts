@@ -1,3 +1,4 @@
+import { createLogger } from '@shardgate/logger';
 import { OwnershipTable, Packets, decodePeerMessage, encodePeerMessage, type PeerMessage, type ShardBatch } from '@shardgate/protocol';
 import type { ShardMetrics } from '@shardgate/metrics';
 import type { GameMap } from '../src/game-map';
@@ -45,7 +46,7 @@ export class Cluster {
       publish: (_gateway, batch) => this.gatewayQueue.push(batch),
       publishPeer: (shard, message: PeerMessage) => this.peerQueue.push([shard, encodePeerMessage(message)]),
       metrics,
-      logger: silentLogger(),
+      logger: process.env.CLUSTER_LOG ? createLogger({ level: 'debug', service: id }) : silentLogger(),
       now: this.clock.now,
       random: () => 0.5,
       table: this.table,

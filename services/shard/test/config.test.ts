@@ -71,18 +71,25 @@ describe('readDistributedShardConfig', () => {
     return { config, done: () => reader.done() };
   };
 
-  it('config - SHARD_ID names the world id; SERVER_ID does too; neither leaves it to be chosen', () => {
-    expect(read({ ...NATS, SHARD_ID: '7' }).config.shard.serverId).toBe(7);
-    expect(read({ ...NATS, SERVER_ID: '8' }).config.shard.serverId).toBe(8);
-    expect(read({ ...NATS, SHARD_ID: '9', SERVER_ID: '9' }).config.shard.serverId).toBe(9);
+  it('config - SHARD_ID alone: a world of its own with that id, as before worlds had several shards', () => {
+    const alone = read({ ...NATS, SHARD_ID: '7' }).config;
+    expect([alone.shard.serverId, alone.shardId, alone.shared]).toEqual([7, 7, undefined]);
     const unset = read(NATS);
-    expect(unset.config.shard.serverId).toBeUndefined();
+    expect([unset.config.shard.serverId, unset.config.shardId, unset.config.shared]).toEqual([undefined, undefined, undefined]);
     expect(unset.config.natsServers).toEqual(['nats://n:4222']);
     expect(unset.done).not.toThrow();
   });
 
-  it('config - SHARD_ID and SERVER_ID that disagree, a bad SHARD_ID and a missing NATS_URL are named', () => {
-    expect(read({ ...NATS, SHARD_ID: '2', SERVER_ID: '3' }).done).toThrow('SHARD_ID and SERVER_ID: name the same world id, got 2 and 3');
+  it('config - SERVER_ID names a world that several shards share; SHARD_ID may differ from it', () => {
+    const shared = read({ ...NATS, SHARD_ID: '2', SERVER_ID: '3', SHARD_TIMEOUT_MS: '1500', DRAIN_TIMEOUT_MS: '9000' });
+    expect(shared.done).not.toThrow();
+    expect([shared.config.shard.serverId, shared.config.shardId, shared.config.shared]).toEqual([3, 2, { shardTimeoutMs: 1500, drainTimeoutMs: 9000 }]);
+    const chosen = read({ ...NATS, SERVER_ID: '8' }).config;
+    expect([chosen.shard.serverId, chosen.shardId, chosen.shared]).toEqual([8, undefined, { shardTimeoutMs: 3000, drainTimeoutMs: 20_000 }]);
+    expect(read({ ...NATS, SERVER_ID: '8', SHARD_TIMEOUT_MS: '5' }).done).toThrow('SHARD_TIMEOUT_MS: expected an integer from 100 to 3600000, got "5"');
+  });
+
+  it('config - a bad SHARD_ID and a missing NATS_URL are named', () => {
     let error: unknown;
     try {
       read({ SHARD_ID: '0', SERVER_ID: '3' }).done();
