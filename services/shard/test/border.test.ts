@@ -122,3 +122,72 @@ describe('changes of ownership', () => {
     for (const id of ids) expect(cluster.received.get(id)!.filter((t) => t.includes('still here'))).toHaveLength(1);
   });
 });
+
+describe('scale out and bad peers', () => {
+  it('scale out - a shard joining takes its share: players standing there are handed over, nobody notices', async () => {
+    const cluster = new Cluster(['a']);
+    const ids = ['0q1', '0q2', '0q3', '0q4'];
+    const spots = [
+      { x: 60, y: 60 },
+      { x: 400, y: 400 },
+      { x: 402, y: 400 },
+      { x: 236, y: 236 },
+    ];
+    ids.forEach((id, i) => cluster.join(id, spots[i]!));
+    // A shard 'b' joins: it owns the second half of the regions (50..99).
+    const next = cluster.table.next(['a', 'b']);
+    cluster.addShard('b');
+    cluster.table = next;
+    for (const world of cluster.worlds.values()) world.applyTable(next);
+    cluster.settle();
+    expect(ids.map((id) => cluster.holder(id))).toEqual(['a', 'b', 'b', 'a']);
+    expect(ids.map((id) => cluster.route.get(id))).toEqual(['a', 'b', 'b', 'a']);
+    expect(await cluster.total((m) => m.handoffs, { cause: 'rebalance' })).toBe(2);
+    // They still see each other and talk, across the new border too.
+    const before = cluster.received.get('0q3')!.length;
+    cluster.send('0q2', Packets.Chat, ['after the split']);
+    cluster.settle();
+    const got = cluster.received.get('0q3')!.slice(before);
+    expect(got.filter((t) => t.includes('after the split'))).toHaveLength(1);
+    expect(got.filter((t) => t.startsWith(`[${Packets.Despawn},`) || t.startsWith(`[${Packets.Spawn},`))).toEqual([]);
+  });
+
+  it('held steps - a walker crossing while his gateway is slow to fence is not sent back', async () => {
+    const cluster = new Cluster(['a', 'b', 'c']);
+    cluster.join('0w1', { x: 150, y: 142 }); // region 23: a's; region 33 (y >= 144, x >= 144) is b's
+    cluster.fenceDelay = true; // the gateway's fence waits until released
+    let y = 142;
+    for (let i = 0; i < 6; i++) {
+      cluster.clock.advance(260);
+      y += 1;
+      cluster.send('0w1', Packets.Movement, step(150, y));
+      cluster.tick(0);
+    }
+    cluster.fenceDelay = false;
+    cluster.settle();
+    expect(cluster.holder('0w1')).toBe('b');
+    expect(await cluster.total((m) => m.packetsRejected, { reason: 'movement' })).toBe(0);
+    expect(cluster.world('b').players.get('0w1')!.y).toBe(148);
+  });
+
+  it('bad peers - malformed hand-offs, strangers, stale epochs and unknown players are refused, counted, and change nothing', async () => {
+    const cluster = new Cluster(['a', 'b']);
+    cluster.join('0z1', { x: 60, y: 60 });
+    const a = cluster.world('a');
+    const before = a.players.size;
+    const epoch = cluster.table.epoch;
+    a.receivePeer({ from: 'b', epoch, ops: [['h', { instance: '0zz' }, 'gw1', [], -1, 'walk', Date.now()]] });
+    a.receivePeer({ from: 'zz', epoch, ops: [['a', [0], '[19,"x"]', null]] });
+    a.receivePeer({ from: 'b', epoch: epoch - 5, ops: [['a', [0], '[19,"x"]', null]] });
+    a.receivePeer({ from: 'b', epoch, ops: [['e', '0nobody', 19, ['hi'], 0], ['f', '0nobody'], ['c', '0nobody']] });
+    // A record off the map, and one for a player this shard already holds.
+    const record = a.players.get('0z1')!.toRecord();
+    a.receivePeer({ from: 'b', epoch, ops: [['h', { ...record, instance: '0z2', x: 99999 }, 'gw1', [], -1, 'walk', Date.now()]] });
+    a.receivePeer({ from: 'b', epoch, ops: [['h', record, 'gw1', [], -1, 'walk', Date.now()]] });
+    const count = (reason: string) => cluster.total((m) => m.peerRejected, { reason });
+    expect([await count('malformed'), await count('stranger'), await count('stale'), await count('unknown'), await count('duplicate')]).toEqual([2, 1, 1, 3, 1]);
+    expect(a.players.size).toBe(before);
+    cluster.settle();
+    expect(cluster.closes.size).toBe(0);
+  });
+});

@@ -33,6 +33,15 @@ export class Cluster {
     for (const id of shards) this.add(id);
   }
 
+  /** A new shard (not yet in the table: apply the next table to every world). */
+  addShard(id: string): World {
+    return this.add(id);
+  }
+
+  /** While set, the gateway's fences wait (a slow gateway): the new shard holds the player's events. */
+  fenceDelay = false;
+  private readonly fences: Array<[string, string]> = [];
+
   private add(id: string): World {
     const { metrics } = freshMetrics();
     this.metrics.set(id, metrics);
@@ -130,11 +139,12 @@ export class Cluster {
     for (let i = 0; i < max; i++) {
       this.tick();
       const waiting = [...this.worlds.values()].some((w) => w.border.fenceWaiting > 0);
-      if (!waiting && this.peerQueue.length === 0 && this.gatewayQueue.length === 0) return;
+      if (!waiting && this.fences.length === 0 && this.peerQueue.length === 0 && this.gatewayQueue.length === 0) return;
     }
   }
 
   private deliver(): void {
+    if (!this.fenceDelay) for (const [shard, instance] of this.fences.splice(0)) this.world(shard).handleFence(instance);
     while (this.peerQueue.length > 0 || this.gatewayQueue.length > 0) {
       while (this.gatewayQueue.length > 0) this.gateway(this.gatewayQueue.shift()!);
       const next = this.peerQueue.shift();
@@ -151,7 +161,8 @@ export class Cluster {
     for (const [instance, shard] of batch.moves ?? []) {
       if (this.route.get(instance) !== batch.shard) continue;
       this.route.set(instance, shard);
-      this.world(batch.shard).handleFence(instance);
+      if (this.fenceDelay) this.fences.push([batch.shard, instance]);
+      else this.world(batch.shard).handleFence(instance);
     }
   }
 }
