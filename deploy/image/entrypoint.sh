@@ -77,13 +77,17 @@ esac
 # services' messages point at `npm start`, which a container does not have); the service
 # still validates every value itself.
 standalone="required by a standalone $service; the all-in-one mode of this image is its embedded command (docker run IMAGE embedded)"
+# Blank counts as unset, as the services' own readers trim.
+given() {
+  [ -n "$(printf '%s' "$1" | tr -d ' \t\r\n')" ]
+}
 case "$service" in
   gateway)
-    [ -n "${REDIS_URL:-}" ] || fatal "REDIS_URL: $standalone"
-    [ -n "${NATS_URL:-}" ] || fatal "NATS_URL: $standalone"
+    given "${REDIS_URL:-}" || fatal "REDIS_URL: $standalone"
+    given "${NATS_URL:-}" || fatal "NATS_URL: $standalone"
     ;;
   shard)
-    [ -n "${NATS_URL:-}" ] || fatal "NATS_URL: $standalone"
+    given "${NATS_URL:-}" || fatal "NATS_URL: $standalone"
     ;;
 esac
 
