@@ -69,12 +69,12 @@ function close(server: http.Server | net.Server): Promise<void> {
 }
 
 describe('deploy - Dockerfile', () => {
-  it("deploy - it builds on Debian bookworm with the pinned pnpm from the lockfile, compiling only what ships, in separate init, build and runtime stages", () => {
+  it("deploy - it builds on Debian bookworm with the pinned pnpm from the lockfile, compiling only what ships, in separate init, manifests, build and runtime stages", () => {
     const text = readText(deployPath('Dockerfile'));
     const file = dockerfile();
     // uWebSockets.js' binaries need glibc >= 2.36: bookworm, not alpine (musl) or bullseye (2.31).
     expect(file.globalArgs.NODE_IMAGE).toMatch(/^node:20(\.\d+)*-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
-    expect(file.stages.map((stage) => stage.name)).toEqual(['init', 'build', 'runtime']);
+    expect(file.stages.map((stage) => stage.name)).toEqual(['init', 'manifests', 'build', 'runtime']);
     for (const stage of file.stages) expect(stage.from).toBe('${NODE_IMAGE}');
     // No parser directive: `# syntax=` makes BuildKit pull a frontend image from a registry.
     expect(text).not.toMatch(/^#\s*syntax\s*=/im);
@@ -87,7 +87,7 @@ describe('deploy - Dockerfile', () => {
     expect(`pnpm@${file.globalArgs.PNPM_VERSION}`).toBe(packageManager);
     expect(script).toBe(packageManager);
 
-    const build = file.stages[1];
+    const build = file.stages.find((stage) => stage.name === 'build')!;
     const runs = args(build, 'RUN').join('\n');
     expect(runs).toMatch(/pnpm@\$\{PNPM_VERSION\}"? fetch/);
     expect(runs).toMatch(/pnpm@\$\{PNPM_VERSION\}"? install --frozen-lockfile --offline/);
@@ -95,8 +95,13 @@ describe('deploy - Dockerfile', () => {
     expect(runs).toContain('tsc -b services/gateway services/shard services/embedded');
     expect(runs).toContain('node services/webclient/build.js');
     expect(runs).toContain('deploy/image/assemble.sh');
-    // Every npm/pnpm step goes through build-env.sh, which applies NPM_REGISTRY and CA_BUNDLE.
-    for (const line of args(build, 'RUN')) expect(line).toContain('/build/build-env.sh');
+    // Every step that reaches the registry goes through build-env.sh (NPM_REGISTRY, CA_BUNDLE).
+    for (const line of args(build, 'RUN').filter((l) => /npx|pnpm|npm /.test(l))) expect(line).toContain('/build/build-env.sh');
+    // The install layer depends on the manifests alone (the manifests stage), not on sources.
+    const order = build.instructions.map((i) => `${i.keyword} ${i.args}`);
+    const install = order.findIndex((l) => /install --frozen-lockfile --offline/.test(l));
+    expect(order.findIndex((l) => l === 'COPY --from=manifests /manifests/ ./')).toBe(install - 1);
+    expect(order.findIndex((l) => l === 'COPY . .')).toBeGreaterThan(install);
     expect(args(build, 'ARG').map((a) => a.split('=')[0]).sort()).toEqual(['CA_BUNDLE', 'NPM_REGISTRY', 'PNPM_VERSION']);
     expect(args(file.stages[0], 'ARG').map((a) => a.split('=')[0])).toEqual(['DEBIAN_MIRROR']);
     expect(args(file.stages[0], 'RUN').join('\n')).toMatch(/build-env\.sh .*apt-get install .*tini/s);
