@@ -54,8 +54,8 @@ ship=$(node -e '
   for (const name of [...seen].sort()) console.log(`${name} ${dirs.get(name)}`);
 ' "$src" $services)
 
-# 2. Every workspace manifest (pnpm checks the lockfile against all of them), wherever
-#    pnpm-workspace.yaml's `packages:` globs say they are (tools/* included), then the
+# 2. Every workspace manifest in the build (pnpm checks the lockfile against all of them),
+#    wherever pnpm-workspace.yaml's `packages:` globs say they are, then the
 #    production install of the shipped services and what they depend on.
 mkdir -p "$out"
 cp "$src/package.json" "$src/pnpm-lock.yaml" "$src/pnpm-workspace.yaml" "$out/"
