@@ -11,7 +11,9 @@
 // Every build and run uses --network host; the services talk to the machine's Redis and NATS
 // on 127.0.0.1 under a random prefix, and bind 127.0.0.1 only.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { BASE_IMAGE, buildkitClient, describeWithDocker, docker, parseSize, registryBuildArgs, type DockerResult } from './helpers/docker-engine';
+import { asList, asObj, readYaml, ROOT } from './helpers/files';
 import { KaetramClient } from '../support/kaetram-client';
 import { freePort, httpRequest } from '../support/service';
 
@@ -39,12 +41,20 @@ async function must(args: string[], timeoutMs?: number): Promise<DockerResult> {
 /** What an operator is told to run (deploy/README.md), on the host's loopback. */
 const HARDENED = ['--network', 'host', '--read-only', '--tmpfs', '/tmp:size=64m', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'];
 
-async function start(role: string, env: Record<string, string>, args: string[]): Promise<string> {
+async function start(role: string, env: Record<string, string>, args: string[], entrypoint?: string): Promise<string> {
   const name = `sgtest-${run}-${role}`;
   containers.push(name);
   const envArgs = Object.entries({ HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  await must(['run', '-d', '--name', name, ...HARDENED, ...envArgs, IMAGE, ...args]);
+  await must(['run', '-d', '--name', name, ...HARDENED, ...envArgs, ...(entrypoint ? ['--entrypoint', entrypoint] : []), IMAGE, ...args]);
   return name;
+}
+
+/** The shard container's command and args in k8s/base (its command replaces the ENTRYPOINT). */
+function k8sShardCommand(): string[] {
+  const statefulset = asObj(readYaml(path.join(ROOT, 'k8s', 'base', 'shard', 'statefulset.yaml')), 'statefulset');
+  const spec = asObj(asObj(asObj(statefulset.spec, 'spec').template, 'template').spec, 'pod spec');
+  const shard = asList(spec.containers, 'containers').map((c) => asObj(c, 'container')).find((c) => c.name === 'shard')!;
+  return [...asList(shard.command, 'command'), ...asList(shard.args, 'args')].map(String);
 }
 
 async function waitReady(name: string, adminPort: number, timeoutMs = 30_000): Promise<void> {
@@ -183,15 +193,18 @@ describeWithDocker('deploy - the image on a Docker engine', () => {
     expect((await client.waitClosed(5000)).code).not.toBe(1006);
   }, 60_000);
 
-  it('deploy - while NATS is unreachable, a starting gateway and shard stop on SIGTERM at once, not after the grace period', async () => {
+  it('deploy - while NATS is unreachable, a starting gateway and shard (as docker and as k8s start them) stop on SIGTERM at once, not after the grace period', async () => {
     // Nothing listens on this port: NATS is "down" for as long as the test runs.
     const deadNats = `nats://127.0.0.1:${await freePort()}`;
-    const [port, gatewayAdmin, shardAdmin] = [await freePort(), await freePort(), await freePort()];
+    const [port, gatewayAdmin, shardAdmin, k8sShardAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const gateway = await start('gateway-nonats', { NATS_URL: deadNats, REDIS_URL, REDIS_PREFIX: `dockertest${run}:`, PORT: String(port), ADMIN_PORT: String(gatewayAdmin) }, ['gateway']);
     const shard = await start('shard-nonats', { NATS_URL: deadNats, SHARD_ID: '2', ADMIN_PORT: String(shardAdmin) }, ['shard']);
-    // Give both time to be stuck in start-up (connecting to NATS), as in an outage.
+    // The StatefulSet's command replaces the image's ENTRYPOINT: it must bring its own init.
+    const [entrypoint, ...command] = k8sShardCommand();
+    const k8sShard = await start('shard-k8s-nonats', { NATS_URL: deadNats, POD_NAME: 'shard-4', ADMIN_PORT: String(k8sShardAdmin) }, command, entrypoint);
+    // Give each time to be stuck in start-up (connecting to NATS), as in an outage.
     await sleep(2000);
-    for (const name of [gateway, shard]) {
+    for (const name of [gateway, shard, k8sShard]) {
       expect({ name, running: (await inspect(name)).running }).toEqual({ name, running: true });
       const result = await stop(name);
       // Within a second of SIGTERM plus docker's own overhead on a busy machine: well under the
