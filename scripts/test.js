@@ -6,8 +6,9 @@
 // Without arguments it first type-checks every test (tsconfig.test.json: jest runs them
 // through swc, which strips types unchecked); a type error counts as one failure.
 //
-// Without arguments it runs in two phases: everything but test/hardening on two workers,
-// then test/hardening alone and in band. The hardening suites measure players' p99 under
+// Then it runs in three phases: everything but test/hardening and the Docker image test on
+// two workers, then test/hardening alone and in band, then the image test (its builds would
+// slow the timing-bound suites). The hardening suites measure players' p99 under
 // floods and slow readers against a quiet baseline; next to another heavy suite on a
 // 2-core machine the baseline and the attack no longer see the same machine.
 const { spawnSync } = require('node:child_process');
@@ -46,10 +47,19 @@ function phase(name, args) {
   return totals;
 }
 
+// The image test builds with docker (both cores for a minute or two, more when cold): alone,
+// last, so it slows no timing-bound suite. It skips with one line where Docker is absent.
+const DOCKER_TEST = 'test/deploy/docker-image.test.ts';
+
 const extra = process.argv.slice(2);
 const phases = extra.length > 0
   ? [phase('selected', extra)]
-  : [typeCheck(), phase('main', ['--testPathIgnorePatterns', '/node_modules/', '/dist/', '<rootDir>/test/hardening/']), phase('hardening', ['--runInBand', 'test/hardening'])];
+  : [
+      typeCheck(),
+      phase('main', ['--testPathIgnorePatterns', '/node_modules/', '/dist/', '<rootDir>/test/hardening/', DOCKER_TEST]),
+      phase('hardening', ['--runInBand', 'test/hardening']),
+      phase('docker', ['--runInBand', DOCKER_TEST]),
+    ];
 
 const sum = (key) => phases.reduce((n, p) => n + p[key], 0);
 const passed = sum('passed');

@@ -55,15 +55,20 @@ ship=$(node -e '
   for (const name of [...seen].sort()) console.log(`${name} ${dirs.get(name)}`);
 ' "$src" $services)
 
-# 2. Every workspace manifest (pnpm checks the lockfile against all of them), then the
+# 2. Every workspace manifest in the build (pnpm checks the lockfile against all of them),
+#    wherever pnpm-workspace.yaml's `packages:` globs say they are, then the
 #    production install of the shipped services and what they depend on.
 mkdir -p "$out"
 cp "$src/package.json" "$src/pnpm-lock.yaml" "$src/pnpm-workspace.yaml" "$out/"
-for dir in "$src"/packages/* "$src"/services/*; do
-  if [ ! -f "$dir/package.json" ]; then continue; fi
-  rel=${dir#"$src"/}
-  mkdir -p "$out/$rel"
-  cp "$dir/package.json" "$out/$rel/"
+globs=$(sed -n '/^packages:/,/^[^ -]/s/^ *- *//p' "$src/pnpm-workspace.yaml" | tr -d "'\"")
+[ -n "$globs" ] || { echo "assemble.sh: no packages: globs in pnpm-workspace.yaml" >&2; exit 1; }
+for glob in $globs; do
+  for dir in "$src"/$glob; do
+    if [ ! -f "$dir/package.json" ]; then continue; fi
+    rel=${dir#"$src"/}
+    mkdir -p "$out/$rel"
+    cp "$dir/package.json" "$out/$rel/"
+  done
 done
 filters=""
 for name in $services; do filters="$filters --filter=$name..."; done

@@ -179,7 +179,8 @@ describeK8s('k8s', () => {
       // Nothing static may name the world: every shard would claim the same id.
       for (const name of ['SHARD_ID', 'SERVER_ID']) expect([name, env.has(name)]).toEqual([name, false]);
       expect(env.get('POD_NAME')).toEqual({ field: 'metadata.name' });
-      expect(c.command).toEqual(['/bin/sh', '-c']);
+      // The image's init first (its ENTRYPOINT, which `command` replaces), then sh.
+      expect(c.command).toEqual(['/usr/bin/tini', '-s', '--', '/bin/sh', '-c']);
       expect(c.args).toHaveLength(1);
       // What the kubelet hands to sh: $(VAR) expanded with the container's own variables.
       const vars = Object.fromEntries([...env].flatMap(([k, v]) => ('value' in v ? [[k, v.value]] : [])));
@@ -212,7 +213,7 @@ describeK8s('k8s', () => {
           fs.writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "node $1 SHARD_ID=$SHARD_ID"\n', { mode: 0o755 });
           fs.mkdirSync(path.join(dir, 'app/services/shard/dist'), { recursive: true });
           fs.writeFileSync(path.join(dir, 'app/services/shard/dist/bin.js'), '');
-          const r = run('shard-2', real, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, SHARDGATE_HOME: path.join(dir, 'app') });
+          const r = run('shard-2', real, { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, SHARDGATE_HOME: path.join(dir, 'app'), NATS_URL: 'nats://nats:4222' });
           expect([r.status, r.stdout.trim()]).toEqual([0, `node ${path.join(dir, 'app/services/shard/dist/bin.js')} SHARD_ID=3`]);
         }
       } finally {
@@ -403,6 +404,9 @@ describeK8s('k8s', () => {
         // The shard's script execs the ENTRYPOINT itself, as the same user the image declares.
         const text = fs.readFileSync(dockerfile, 'utf8');
         expect(text).toMatch(new RegExp(`^ENTRYPOINT .*"${DOCKER_ENTRYPOINT}"`, 'm'));
+        // The shard's command starts with the image's init, as the ENTRYPOINT does.
+        const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)![1]) as string[];
+        expect(container(shardOf(objects), 'shard').command.slice(0, 3)).toEqual(entrypoint.slice(0, 3));
         const user = /^USER\s+(\d+)/m.exec(text)?.[1];
         expect(String(podTemplate(gatewayOf(objects)).spec.securityContext.runAsUser)).toBe(user);
         expect(String(podTemplate(shardOf(objects)).spec.securityContext.runAsUser)).toBe(user);

@@ -112,13 +112,27 @@ export function parseDockerignore(text: string): IgnoreRule[] {
     });
 }
 
-/** Is `file` (relative to the context root, `/`-separated) left out of the build context? */
-export function isIgnored(rules: IgnoreRule[], file: string): boolean {
-  const parts = file.split('/');
-  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+function matches(rules: IgnoreRule[], candidates: string[]): boolean {
   let ignored = false;
   for (const rule of rules) {
     if (candidates.some((candidate) => rule.pattern.test(candidate))) ignored = rule.exclude;
   }
   return ignored;
+}
+
+/**
+ * Is `file` (relative to the context root, `/`-separated) left out of the build context?
+ * As the classic builder walks the context: an excluded folder is skipped whole unless some
+ * `!` line starts with that folder's path (moby's archive walker): a `!` line that begins
+ * with a wildcard never brings anything back from inside an excluded folder.
+ */
+export function isIgnored(rules: IgnoreRule[], file: string): boolean {
+  const parts = file.split('/');
+  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  for (const dir of candidates.slice(0, -1)) {
+    const upTo = candidates.slice(0, candidates.indexOf(dir) + 1);
+    const reachable = rules.some((rule) => !rule.exclude && `${rule.text.slice(1).trim().replace(/^\/+/, '')}/`.startsWith(`${dir}/`));
+    if (matches(rules, upTo) && !reachable) return true;
+  }
+  return matches(rules, candidates);
 }
