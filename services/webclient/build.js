@@ -32,7 +32,7 @@ async function bundle() {
     fail(`esbuild is not installed (${error.message}); run the project's install first`);
   }
   fs.mkdirSync(OUT, { recursive: true });
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: [path.join(SOURCE, 'main.ts')],
     outfile: path.join(OUT, 'app.js'),
     bundle: true,
@@ -43,8 +43,18 @@ async function bundle() {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
+    write: false,
   });
-  fs.copyFileSync(path.join(SOURCE, 'index.html'), path.join(OUT, 'index.html'));
+  // Each file replaced whole (write, then rename): `npm start` rebuilds while a running
+  // gateway or a test may be reading these, and must never see half a file.
+  for (const file of result.outputFiles) writeWhole(file.path, file.contents);
+  writeWhole(path.join(OUT, 'index.html'), fs.readFileSync(path.join(SOURCE, 'index.html')));
+}
+
+function writeWhole(file, contents) {
+  const partial = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(partial, contents);
+  fs.renameSync(partial, file);
 }
 
 const started = Date.now();

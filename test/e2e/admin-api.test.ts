@@ -39,6 +39,12 @@ describe('admin API - auth', () => {
     expect((await admin('GET', '/admin/stats', undefined, null)).status).toBe(401);
     expect((await admin('GET', '/admin/stats', undefined, 'wrong-token-0123456789')).status).toBe(401);
     expect((await admin('GET', '/admin/stats', undefined, `${TOKEN}x`)).status).toBe(401);
+    // Of the right length but not the token: a compare of lengths or of a prefix would let these in.
+    const flip = (c: string) => (c === 'a' ? 'b' : 'a');
+    for (const sameLength of [`${TOKEN.slice(0, -1)}${flip(TOKEN.slice(-1))}`, `${flip(TOKEN[0]!)}${TOKEN.slice(1)}`, [...TOKEN].reverse().join(''), TOKEN.toUpperCase()]) {
+      expect({ sameLength, status: (await admin('GET', '/admin/stats', undefined, sameLength)).status }).toEqual({ sameLength, status: 401 });
+    }
+    expect((await admin('GET', '/admin/stats', undefined, TOKEN.slice(0, -1))).status).toBe(401);
     await service.waitLog((l) => l.msg === 'admin request refused: bad or missing token');
   });
 

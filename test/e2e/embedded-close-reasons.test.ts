@@ -93,6 +93,32 @@ describe('embedded - Kaetram close reasons', () => {
     expect(await client.waitClosed(4000)).toEqual({ code: 1010, reason: 'timeout' });
   });
 
+  it('keeps the inactivity clock running through garbage, binary and duplicate frames: only a valid packet resets it', async () => {
+    // A long duplicate window, so that a late timer on a busy machine cannot turn a repeat into a valid packet.
+    const service = await start({ CONNECT_INTERVAL_MS: '0', INACTIVITY_TIMEOUT_MS: '1000', DUPLICATE_WINDOW_MS: '10000' });
+    const garbage = await connect(service);
+    const repeats = await connect(service);
+    await Promise.all([garbage.joinAsGuest(), repeats.joinAsGuest()]);
+    repeats.send([19, ['the same line']]); // valid: the last reset of its clock; every repeat is a duplicate
+    let n = 0;
+    const timer = setInterval(() => {
+      n += 1;
+      if (!garbage.closed) garbage.sendRaw(['not json', '[999,null]', '[19,[42]]'][n % 3]!);
+      if (!garbage.closed && n % 5 === 0) garbage.sendRaw(Buffer.from([19]), true);
+      if (!repeats.closed) repeats.send([19, ['the same line']]);
+    }, 40);
+    try {
+      // Frames every 40 ms, none valid: closed by the sweep after INACTIVITY_TIMEOUT_MS all the same.
+      expect(await garbage.waitClosed(5000)).toEqual({ code: 1010, reason: 'timeout' });
+      expect(await repeats.waitClosed(5000)).toEqual({ code: 1010, reason: 'timeout' });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(n).toBeGreaterThan(20);
+    expect(await service.metric('shardgate_gateway_messages_dropped_total', { reason: 'malformed' })).toBeGreaterThan(10);
+    expect(await service.metric('shardgate_gateway_messages_dropped_total', { reason: 'duplicate' })).toBeGreaterThan(10);
+  });
+
   it('closes a client over MESSAGE_LIMIT per second with ratelimit', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '0', MESSAGE_LIMIT: '20' });
     const client = await connect(service);

@@ -43,22 +43,28 @@ async function gateway(extra: Partial<RedisGuardOptions> = {}): Promise<{ guard:
 }
 
 test('redis guard - a killed gateway has its counts ignored within leaseMs and then deleted', async () => {
-  const dead = await gateway();
-  const live = await gateway();
+  const three = { limits: { maxConnectionsPerIp: 3, connectIntervalMs: 0 } };
+  const dead = await gateway(three);
+  const live = await gateway(three);
   await dead.guard.admit(IP);
   await dead.guard.admit(IP);
+  // The live gateway holds a connection from the same IP: its renewals keep the conns hash
+  // alive (2 * leaseMs at a time), so only the dead gateway's lease running out can drop its
+  // counts. Without it the hash's own TTL would free them, lease or no lease.
+  expect(await live.guard.admit(IP)).toEqual({ admitted: true });
   expect(await live.guard.admit(IP)).toEqual({ admitted: false, reason: 'toomany' });
 
   // kill -9: the socket drops, nothing is released, no more renewals reach Redis.
   dead.redis.disconnect();
   const killedAt = Date.now();
-  expect(await eventually(async () => (await live.guard.connections(IP)) === 0, 3000, 10)).toBe(true);
+  expect(await eventually(async () => (await live.guard.connections(IP)) === 1, 3000, 10)).toBe(true);
   expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 500);
 
   expect(await live.guard.admit(IP)).toEqual({ admitted: true });
   expect(await live.guard.admit(IP)).toEqual({ admitted: true });
-  // The admit script pruned the dead gateway's field.
+  // The admit script pruned the dead gateway's field; the hash lives on for the live gateway.
   expect(await admin.hget(`${prefix}ip:${IP}:conns`, dead.id)).toBeNull();
+  expect(await admin.hget(`${prefix}ip:${IP}:conns`, live.id)).toBe('3');
 });
 
 test('redis guard - a live gateway keeps its counts however long the IP stays idle', async () => {

@@ -72,6 +72,8 @@ export interface TestWorld {
   tick(): void;
   connect(instance: string, gateway?: string): void;
   send(instance: string, id: number, data: unknown): void;
+  /** The gateway reports the connection closed (the client left). */
+  disconnect(instance: string): void;
   /** Connected + handshake + guest login + ready; flushes. */
   join(instance: string, beforeReady?: (instance: string) => void, gateway?: string): void;
 }
@@ -116,6 +118,9 @@ export function createTestWorld(options: { map?: GameMap; readyTimeoutMs?: numbe
     send(instance, id, data) {
       world.handleMessage(instance, id, data);
       world.network.flushImmediate();
+    },
+    disconnect(instance) {
+      world.handleDisconnect(instance);
     },
     join(instance, beforeReady, gateway) {
       t.connect(instance, gateway);

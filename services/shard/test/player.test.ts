@@ -38,6 +38,19 @@ describe('Player lifecycle', () => {
     expect(t.world.players.has('01')).toBe(false);
   });
 
+  // Exact match only: not "at least", not "same prefix", not "same major".
+  it.each(['alpha-2.5.2', 'alpha-2.5.10', 'alpha-3.0.0', 'beta-1.0.0', 'zeta', '0.5.5-beta', 'alpha-2.5.1.1', 'alpha-2.5', 'ALPHA-2.5.1'])(
+    `lifecycle - game version %s (newer, unrelated, longer or shorter than ${VERSION}) is closed with updated`,
+    (gVer) => {
+      const t = createTestWorld();
+      t.connect('01');
+      t.send('01', Packets.Handshake, { gVer });
+      t.tick();
+      expect(t.received.closeOf('01')).toBe('updated');
+      expect(t.received.ofId('01', Packets.Handshake)).toEqual([]);
+    },
+  );
+
   it('lifecycle - a second handshake is ignored', async () => {
     const t = createTestWorld();
     t.connect('01');
