@@ -138,6 +138,41 @@ describe('one world on three shards', () => {
     expect(refused).toBeLessThan(BOTS * 4);
   }, 120_000);
 
+  it('shared world - 1 000 hand-offs: bots stepping back and forth over a border while chatting; nothing lost, nothing twice, nobody dropped', async () => {
+    // To the border between shard 1 (region 32, x < 144) and shard 2 (region 33), side by side.
+    const spots = bots.map((_, i) => ({ x: 144, y: 150 + 2 * i }));
+    positions = await Promise.all(bots.map((b, i) => walkTo(b.client, b.instance, positions[i]!, spots[i]!)));
+    await sleep(500);
+    const before = await sum(world.shards, 'shardgate_shard_handoffs_total', { cause: 'walk' });
+    const ROUNDS = Math.ceil(1000 / (2 * BOTS));
+    const lines: string[] = [];
+    await Promise.all(
+      bots.map(async (b, i) => {
+        let at = positions[i]!;
+        for (let r = 0; r < ROUNDS; r++) {
+          at = await walkTo(b.client, b.instance, at, { x: 143, y: at.y });
+          at = await walkTo(b.client, b.instance, at, { x: 144, y: at.y });
+          if (r % 8 === 0) {
+            const line = `oscillate ${i} ${r}`;
+            lines.push(line);
+            b.client.send([19, [line]]);
+          }
+        }
+        positions[i] = at;
+      }),
+    );
+    await sleep(500);
+    const handoffs = (await sum(world.shards, 'shardgate_shard_handoffs_total', { cause: 'walk' })) - before;
+    expect(handoffs).toBeGreaterThanOrEqual(1000);
+    await expectHeardByAll(lines);
+    expect(bots.filter((b) => b.client.closed !== undefined).map((b) => b.instance)).toEqual([]);
+    expect(await sum(world.shards, 'shardgate_shard_players')).toBe(BOTS);
+    expect(await sum(world.shards, 'shardgate_shard_peer_rejected_total')).toBe(0);
+    expect(await sum(world.shards, 'shardgate_shard_fence_waiting')).toBe(0);
+    // Every gateway routes each bot to the shard that holds it: a chat now still reaches everyone.
+    await leg('after-oscillation', { x: 0, y: 0 });
+  }, 180_000);
+
   it('shared world - SIGTERM on a shard with players hands them over: exit 0, nobody disconnected, chat goes on', async () => {
     // The bots stand in shard 2's regions (the spawn): stop shard 2.
     const target = world.shards[1]!;

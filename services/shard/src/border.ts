@@ -66,7 +66,7 @@ export class Border {
   /** Players handed away whose gateway has not fenced yet: their late events follow them. */
   private readonly movedTo = new Map<string, string>();
   /** Players handed here whose gateway has not fenced yet: their direct events wait. */
-  private readonly waiting = new Map<string, { since: number; events: HeldEvent[]; gatewayFenced: boolean }>();
+  private readonly waiting = new Map<string, { since: number; forwarded: HeldEvent[]; direct: HeldEvent[]; gatewayFenced: boolean }>();
 
   constructor(
     readonly self: string,
@@ -248,14 +248,19 @@ export class Border {
   /** A player arrived here: his gateway's own events wait for the fence his old shard will pass on. */
   expectFence(instance: string, now: number): void {
     this.movedTo.delete(instance);
-    this.waiting.set(instance, { since: now, events: [], gatewayFenced: false });
+    this.waiting.set(instance, { since: now, forwarded: [], direct: [], gatewayFenced: false });
   }
 
-  /** Whether a direct event for `instance` must wait (it is kept, in order). Null event: a close. */
-  holdBack(instance: string, packet: [number, unknown] | null, at: number): boolean {
+  /**
+   * Whether an event for `instance` must wait for his fence (it is kept, in order). Both kinds
+   * wait: those his old shard passes on go first, then his gateway's own. Applying nothing
+   * before the fence also means a player is never handed on while a fence is still owed to
+   * him, so hand-offs never chain. Null packet: a close.
+   */
+  holdBack(instance: string, packet: [number, unknown] | null, at: number, forwarded: boolean): boolean {
     const waiting = this.waiting.get(instance);
     if (waiting === undefined) return false;
-    waiting.events.push({ at, packet });
+    (forwarded ? waiting.forwarded : waiting.direct).push({ at, packet });
     return true;
   }
 
@@ -266,7 +271,8 @@ export class Border {
   release(instance: string): { events: HeldEvent[]; gatewayFenced: boolean } {
     const waiting = this.waiting.get(instance);
     this.waiting.delete(instance);
-    return { events: waiting?.events ?? [], gatewayFenced: waiting?.gatewayFenced ?? false };
+    if (waiting === undefined) return { events: [], gatewayFenced: false };
+    return { events: [...waiting.forwarded, ...waiting.direct], gatewayFenced: waiting.gatewayFenced };
   }
 
   /** Players that have waited for their fence since before `cutoff`. */

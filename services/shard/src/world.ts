@@ -154,7 +154,7 @@ export class World implements ConnectionHost, PlayerHost {
    */
   handleMessage(instance: string, id: number, data: unknown): void {
     // Held first: events behind a fence keep their order even if he moved on meanwhile.
-    if (this.border.holdBack(instance, [id, data], this.clock())) return;
+    if (this.border.holdBack(instance, [id, data], this.clock(), false)) return;
     const player = this.players.get(instance);
     if (player !== undefined) return this.apply(player, id, data);
     const shard = this.border.whereIs(instance);
@@ -176,7 +176,7 @@ export class World implements ConnectionHost, PlayerHost {
 
   /** The gateway closed the connection (or vanished): despawn and forget. */
   handleDisconnect(instance: string): void {
-    if (this.border.holdBack(instance, null, this.clock())) return;
+    if (this.border.holdBack(instance, null, this.clock(), false)) return;
     const player = this.players.get(instance);
     if (player !== undefined) return this.disconnect(player);
     const shard = this.border.whereIs(instance);
@@ -398,6 +398,7 @@ export class World implements ConnectionHost, PlayerHost {
       case 'h':
         return this.adopt(from, op);
       case 'e': {
+        if (this.border.holdBack(op[1], [op[2], op[3]], op[4], true)) return;
         const player = this.players.get(op[1]);
         if (player !== undefined) return this.replay(op[4], () => this.apply(player, op[2], op[3]));
         const next = this.border.whereIs(op[1]);
@@ -405,6 +406,7 @@ export class World implements ConnectionHost, PlayerHost {
         return this.rejectPeer('unknown');
       }
       case 'c': {
+        if (this.border.holdBack(op[1], null, this.clock(), true)) return;
         const player = this.players.get(op[1]);
         if (player !== undefined) return this.disconnect(player);
         const next = this.border.whereIs(op[1]);

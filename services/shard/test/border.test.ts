@@ -170,6 +170,28 @@ describe('scale out and bad peers', () => {
     expect(cluster.world('b').players.get('0w1')!.y).toBe(148);
   });
 
+  it('ping-pong - stepping back and forth over a border faster than the fences come: no step lost, reordered or refused', async () => {
+    const cluster = new Cluster(['a', 'b', 'c']);
+    cluster.join('0k1', { x: 143, y: 160 }); // region 32 (a's); x = 144 is region 33 (b's)
+    cluster.fenceDelay = true;
+    let x = 143;
+    for (let i = 0; i < 9; i++) {
+      cluster.clock.advance(260);
+      x = x === 143 ? 144 : 143;
+      cluster.send('0k1', Packets.Movement, step(x, 160));
+      cluster.tick(0);
+    }
+    cluster.fenceDelay = false;
+    cluster.settle(200); // each held step back and forth is a hand-off of its own, a few ticks each
+    expect(x).toBe(144);
+    expect(cluster.holder('0k1')).toBe('b');
+    expect(cluster.route.get('0k1')).toBe('b');
+    expect(cluster.world('b').players.get('0k1')!.x).toBe(144);
+    expect(await cluster.total((m) => m.packetsRejected, { reason: 'movement' })).toBe(0);
+    expect(await cluster.total((m) => m.peerRejected)).toBe(0);
+    for (const world of cluster.worlds.values()) expect([world.border.fenceWaiting, world.unfenced]).toEqual([0, 0]);
+  });
+
   it('bad peers - malformed hand-offs, strangers, stale epochs and unknown players are refused, counted, and change nothing', async () => {
     const cluster = new Cluster(['a', 'b']);
     cluster.join('0z1', { x: 60, y: 60 });

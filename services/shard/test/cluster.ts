@@ -96,10 +96,16 @@ export class Cluster {
   }
 
   send(instance: string, id: number, data: unknown): void {
-    const world = this.world(this.route.get(instance)!);
-    world.handleMessage(instance, id, data);
-    world.network.flushImmediate();
+    this.inbox(this.route.get(instance)!, (w) => w.handleMessage(instance, id, data));
     this.deliver();
+  }
+
+  /** Something arrives at a shard, then what it must send at once goes (as handleInbound and Shard.onPeer do). */
+  private inbox(shard: string, fn: (world: World) => void): void {
+    const world = this.world(shard);
+    fn(world);
+    world.network.flushImmediate();
+    world.flushPeers();
   }
 
   disconnect(instance: string): void {
@@ -144,11 +150,11 @@ export class Cluster {
   }
 
   private deliver(): void {
-    if (!this.fenceDelay) for (const [shard, instance] of this.fences.splice(0)) this.world(shard).handleFence(instance);
+    if (!this.fenceDelay) for (const [shard, instance] of this.fences.splice(0)) this.inbox(shard, (w) => w.handleFence(instance));
     while (this.peerQueue.length > 0 || this.gatewayQueue.length > 0) {
       while (this.gatewayQueue.length > 0) this.gateway(this.gatewayQueue.shift()!);
       const next = this.peerQueue.shift();
-      if (next !== undefined) this.world(next[0]).receivePeer(decodePeerMessage(next[1]));
+      if (next !== undefined) this.inbox(next[0], (w) => w.receivePeer(decodePeerMessage(next[1]))); // as Shard.onPeer
     }
   }
 
@@ -162,7 +168,7 @@ export class Cluster {
       if (this.route.get(instance) !== batch.shard) continue;
       this.route.set(instance, shard);
       if (this.fenceDelay) this.fences.push([batch.shard, instance]);
-      else this.world(batch.shard).handleFence(instance);
+      else this.inbox(batch.shard, (w) => w.handleFence(instance));
     }
   }
 }
