@@ -1,5 +1,6 @@
 import { CloseReasons, Opcodes, Packets, serializePacket } from '@shardgate/protocol';
 import type { ClientPacket, CloseReason, HandshakeData, LoginData, MovementData } from '@shardgate/protocol';
+import { AnswerBudget } from './answer-budget';
 import { cleanChat, isCommand } from './chat';
 import type { Position } from './game-map';
 import { StepBudget, checkStep } from './movement';
@@ -49,6 +50,8 @@ export class Player implements Recipient {
   private readonly steps: StepBudget;
   // The Spawn packet is asked for by every player who comes into view; serialize it once per position.
   private spawnCache: string | null = null;
+  /** Bounds what the client's own List and Who requests make the shard send back. */
+  private readonly answers = new AnswerBudget();
 
   constructor(
     private readonly world: World,
@@ -74,7 +77,7 @@ export class Player implements Recipient {
       case Packets.Ready:
         return this.inState('welcomed') ? this.world.enter(this) : undefined;
       case Packets.List:
-        return this.inState('ready') ? this.sendList() : undefined;
+        return this.inState('ready') ? this.handleList() : undefined;
       case Packets.Who:
         return this.inState('ready') ? this.handleWho(packet.data) : undefined;
       case Packets.Movement:
@@ -172,14 +175,38 @@ export class Player implements Recipient {
     this.world.network.send(this.instance, P.list(entities));
   }
 
+  /** The client asks for the List again: at most once a second (AnswerBudget). */
+  private handleList(): void {
+    if (!this.answers.takeList(this.world.now())) return this.world.reject('excess');
+    this.sendList();
+  }
+
+  /**
+   * Spawns for the instances the client lacks: each visible player once, however often the
+   * Who names it, and no more per second than there are players in view (AnswerBudget).
+   */
   private handleWho(instances: string[]): void {
+    let left = this.answers.whoAllowance(this.world.now(), () => this.countInView());
+    if (left === 0) return instances.length > 0 ? this.world.reject('excess') : undefined;
+    const answered = new Set<Player>();
     for (const instance of instances) {
       const other = this.world.players.get(instance);
       // Only players this client can see; anything else is ignored as Kaetram does.
-      if (other === undefined || other === this || other.state !== 'ready') continue;
+      if (other === undefined || other === this || other.state !== 'ready' || answered.has(other)) continue;
       if (!this.world.regions.inView(this.region, other.region)) continue;
+      answered.add(other);
       this.world.network.sendSerialized(this.instance, other.spawnPacket());
+      if (--left === 0) break;
     }
+    this.answers.spendWho(answered.size);
+  }
+
+  private countInView(): number {
+    let count = 0;
+    this.world.regions.forEachInView(this.region, (p) => {
+      if (p !== this) count += 1;
+    });
+    return count;
   }
 
   private handleMovement(data: MovementData): void {

@@ -14,8 +14,9 @@ import { changeRegion, enterWorld, leaveWorld } from './visibility';
 import * as P from './packets';
 
 /** Why the shard dropped a client packet or event (the `reason` label of packetsRejected). */
-export type RejectReason = 'state' | 'data' | 'player' | 'movement' | 'error' | 'envelope';
-const REJECT_REASONS: readonly RejectReason[] = ['state', 'data', 'player', 'movement', 'error', 'envelope'];
+/** `excess`: a List or Who past what a client may ask for (AnswerBudget). */
+export type RejectReason = 'state' | 'data' | 'player' | 'movement' | 'error' | 'envelope' | 'excess';
+const REJECT_REASONS: readonly RejectReason[] = ['state', 'data', 'player', 'movement', 'error', 'envelope', 'excess'];
 
 export interface WorldOptions {
   map: GameMap;
