@@ -7,13 +7,17 @@ export interface ShardInfo {
   players: number;
   capacity: number;
   accepting: boolean;
-  /** Players this gateway sent since the shard's last heartbeat, so a burst cannot overfill it. */
+  /**
+   * Connections this gateway sent since the shard's last heartbeat: they spread a burst over
+   * the shards, but take no room (a connection takes a world slot at Login, on the shard).
+   */
   pending: number;
 }
 
 /**
  * The shards this gateway knows, from their heartbeats. Routing: the shard the client asked
- * for when it has room, else the least loaded shard that accepts. A shard silent for longer
+ * for when it has room, else the least loaded shard that accepts (players plus connections
+ * sent since its heartbeat). A shard silent for longer
  * than the timeout is forgotten and reported as lost (PeerLiveness: not while this gateway's
  * bus is down or right after its own event loop stalled).
  */
@@ -62,8 +66,14 @@ export class ShardRegistry {
     return this.liveness.lastSeenAt(shard);
   }
 
+  /**
+   * Room for one more player, from the heartbeat: `players` are the shard's slots taken
+   * (players past Login). Connections sent since are not counted: silent or handshaking
+   * sockets must not push real players into `worldfull`, and the shard itself refuses the
+   * Login past MAX_PLAYERS, so nothing can overfill it.
+   */
   private hasRoom(info: ShardInfo): boolean {
-    return info.accepting && info.players + info.pending < info.capacity;
+    return info.accepting && info.players < info.capacity;
   }
 
   /** The shard for a new player, or undefined when no shard has room (`worldfull`). */

@@ -159,6 +159,8 @@ export class Player implements Recipient {
     // No account store yet: only guests get in (README "Login").
     if (data.opcode === Opcodes.Login.Login) return this.close(CloseReasons.InvalidLogin);
     if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.Disallowed);
+    // The world slot is taken here, not at connect: a full world says so at Login.
+    if (!this.world.takeSlot(this)) return this.close(CloseReasons.WorldFull);
     this.name = this.world.nextGuestName();
     const at = this.world.spawnPosition();
     this.setPosition(at.x, at.y);

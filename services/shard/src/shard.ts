@@ -62,6 +62,7 @@ export class Shard {
       readyTimeoutMs: config.readyTimeoutMs,
       movementSpeedMs: config.movementSpeedMs,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
+      maxPlayers: config.maxPlayers,
       shardId: this.id,
       publish: this.publishBatch,
       // Cut by estimate, at most a quarter of the largest message (UTF-8 may outgrow the
@@ -76,7 +77,10 @@ export class Shard {
     this.inbox = {
       world: this.world,
       logger,
-      admits: () => this.accepting && this.world.network.size < config.maxPlayers,
+      // Connections that have not logged in hold no slot (the Login takes it): refused here
+      // only when the players already fill the world. Silent sockets are bounded by the
+      // gateways' per-IP limits and closed by the handshake deadline.
+      admits: () => this.accepting && this.world.loggedIn < config.maxPlayers,
       gatewaySeen: (gateway) => this.liveness.seen(gateway, this.now()),
     };
     this.loop = new TickLoop({
@@ -171,7 +175,7 @@ export class Shard {
       this.logger.error({ err }, 'world update failed');
     }
     this.world.network.parse();
-    this.metrics.players.set(this.world.players.size);
+    this.metrics.players.set(this.world.loggedIn);
   }
 
   /** Admin commands: a teleport is this shard's business when it holds the player. */
@@ -221,7 +225,8 @@ export class Shard {
   private publishHeartbeat(): void {
     const heartbeat: ShardHeartbeat = {
       shard: this.id,
-      players: this.world.players.size,
+      // Slots taken (players past Login), not connections: a gateway routes by room for players.
+      players: this.world.loggedIn,
       capacity: this.config.maxPlayers,
       accepting: this.accepting,
       serverId: this.config.serverId,

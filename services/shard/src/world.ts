@@ -25,6 +25,8 @@ export interface WorldOptions {
   readyTimeoutMs: number;
   /** Connected to Welcome, else `timeout` (HANDSHAKE_TIMEOUT_MS; 10 s by default). */
   handshakeTimeoutMs?: number;
+  /** Players past Login the world takes (MAX_PLAYERS); the next Login is closed with `worldfull`. Unbounded by default. */
+  maxPlayers?: number;
   /** Milliseconds per tile for every player (MOVEMENT_SPEED_MS). */
   movementSpeedMs?: number;
   /** The shard's id on the bus, written into every ShardBatch. */
@@ -62,6 +64,13 @@ export class World implements ConnectionHost {
   /** Connected to Welcome (handshake and login) must happen by then: silent sockets cost slots. */
   private readonly loginDeadlines = new DeadlineQueue<Player>();
   private readonly handshakeTimeoutMs: number;
+  /**
+   * The world's slots: players past Login (welcomed or ready). A socket takes one when it
+   * logs in, not when it connects, so silent or handshaking sockets (closed by the handshake
+   * deadline) never keep a player out; MAX_PLAYERS counts these.
+   */
+  private readonly slots = new Set<Player>();
+  readonly maxPlayers: number;
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly rejected: Record<RejectReason, { inc(): void }>;
@@ -73,6 +82,7 @@ export class World implements ConnectionHost {
     this.gameVersion = options.gameVersion;
     this.readyTimeoutMs = options.readyTimeoutMs;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.maxPlayers = options.maxPlayers ?? Number.POSITIVE_INFINITY;
     this.movementSpeedMs = options.movementSpeedMs ?? DEFAULT_MOVEMENT_SPEED;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -129,6 +139,7 @@ export class World implements ConnectionHost {
       this.reject('error');
       this.logger.error({ err, instance }, 'disconnect handler failed');
       this.players.delete(instance);
+      this.slots.delete(player);
       this.network.drop(instance);
     }
   }
@@ -162,6 +173,7 @@ export class World implements ConnectionHost {
       this.network.close(player.instance, reason);
     }
     this.players.clear();
+    this.slots.clear();
   }
 
   /** Instances of the players in the world (after Ready). */
@@ -213,7 +225,20 @@ export class World implements ConnectionHost {
     return true;
   }
 
+  /** Players holding a slot (past Login): what MAX_PLAYERS counts and heartbeats report. */
+  get loggedIn(): number {
+    return this.slots.size;
+  }
+
+  /** A slot for a player logging in; false when the world is full (`worldfull`). */
+  takeSlot(player: Player): boolean {
+    if (this.slots.size >= this.maxPlayers) return false;
+    this.slots.add(player);
+    return true;
+  }
+
   removePlayer(player: Player): void {
+    this.slots.delete(player);
     leaveWorld(this, player);
     if (this.players.get(player.instance) === player) this.players.delete(player.instance);
   }
