@@ -145,7 +145,7 @@ describe('embedded - Kaetram close reasons', () => {
   it('refuses a player past MAX_PLAYERS with worldfull', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '0', MAX_PLAYERS: '1' });
     const one = await connect(service, '127.0.3.1');
-    await one.waitForId(0);
+    await one.joinAsGuest(); // the slot is taken at Login
     // The shard's heartbeat tells the gateway it is full; the shard refuses too, whichever sees it first.
     const two = await connect(service, '127.0.3.2');
     expect(await two.waitClosed()).toEqual({ code: 1010, reason: 'worldfull' });

@@ -8,16 +8,21 @@ export interface ShardInfo {
   capacity: number;
   accepting: boolean;
   /**
+   * Logins this gateway forwarded since the shard's last heartbeat: they take room, so that a
+   * burst of players cannot be routed to a shard their logins already fill.
+   */
+  pending: number;
+  /**
    * Connections this gateway sent since the shard's last heartbeat: they spread a burst over
    * the shards, but take no room (a connection takes a world slot at Login, on the shard).
    */
-  pending: number;
+  opened: number;
 }
 
 /**
  * The shards this gateway knows, from their heartbeats. Routing: the shard the client asked
- * for when it has room, else the least loaded shard that accepts (players plus connections
- * sent since its heartbeat). A shard silent for longer
+ * for when it has room, else the least loaded shard that accepts (players plus what was sent
+ * since its heartbeat). A shard silent for longer
  * than the timeout is forgotten and reported as lost (PeerLiveness: not while this gateway's
  * bus is down or right after its own event loop stalled).
  */
@@ -44,6 +49,7 @@ export class ShardRegistry {
       capacity: heartbeat.capacity,
       accepting: heartbeat.accepting,
       pending: 0,
+      opened: 0,
     });
     this.liveness.seen(heartbeat.shard, this.now());
   }
@@ -67,13 +73,17 @@ export class ShardRegistry {
   }
 
   /**
-   * Room for one more player, from the heartbeat: `players` are the shard's slots taken
-   * (players past Login). Connections sent since are not counted: silent or handshaking
-   * sockets must not push real players into `worldfull`, and the shard itself refuses the
-   * Login past MAX_PLAYERS, so nothing can overfill it.
+   * Room for one more player: the heartbeat's `players` (the shard's slots, taken at Login)
+   * plus the logins sent since. Connections that have not logged in are not counted: silent
+   * or handshaking sockets must not push real players into `worldfull`. The shard refuses
+   * the Login past MAX_PLAYERS itself, so a guess here can never overfill it.
    */
   private hasRoom(info: ShardInfo): boolean {
-    return info.accepting && info.players < info.capacity;
+    return info.accepting && info.players + info.pending < info.capacity;
+  }
+
+  private load(info: ShardInfo): number {
+    return info.players + Math.max(info.pending, info.opened);
   }
 
   /** The shard for a new player, or undefined when no shard has room (`worldfull`). */
@@ -85,12 +95,19 @@ export class ShardRegistry {
     let best: ShardInfo | undefined;
     for (const info of this.shards.values()) {
       if (!this.hasRoom(info)) continue;
-      if (!best || info.players + info.pending < best.players + best.pending) best = info;
+      if (!best || this.load(info) < this.load(best)) best = info;
     }
     return best;
   }
 
+  /** A connection was sent to the shard: it weighs the choice until the next heartbeat. */
   reserve(shard: string): void {
+    const info = this.shards.get(shard);
+    if (info) info.opened += 1;
+  }
+
+  /** A connection's Login was sent to the shard: it takes room until the next heartbeat counts it. */
+  loggingIn(shard: string): void {
     const info = this.shards.get(shard);
     if (info) info.pending += 1;
   }
