@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+// First: SIGTERM/SIGINT are handled from here on, start-up included (packages/runner).
+import { connectWithRetry, runService } from '@shardgate/runner';
 import { AdminServer } from '@shardgate/admin';
 import { NatsBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { createLogger } from '@shardgate/logger';
 import { createRegistry, createShardMetrics } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
-import { runService } from '@shardgate/runner';
 import { readShardConfig } from './config';
 import { Shard } from './shard';
 import { chooseShardId } from './shard-id';
@@ -31,37 +32,53 @@ runService('shard', async () => {
   reader.done();
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'shard' });
-  const bus = await NatsBus.connect({
-    servers: natsUrl!.split(',').map((s) => s.trim()),
-    name: 'shardgate-shard',
-    onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+  // The admin port opens before NATS is reached: /healthz 200 at once, /readyz 503 until the
+  // shard is on the bus and accepting, so a start-up stuck on NATS is seen.
+  let shard: Shard | undefined;
+  let bus: NatsBus | undefined;
+  let registry: ReturnType<typeof createRegistry> | undefined;
+  const admin = new AdminServer({
+    host: processConfig.adminHost,
+    port: processConfig.adminPort,
+    ready: () => (shard?.ready ?? false) && bus?.status === 'connected',
+    metrics: async () => (registry ? { body: await registry.metrics(), contentType: registry.contentType } : { body: '', contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
   });
+  await admin.listen();
+  logger.info({ adminPort: processConfig.adminPort }, 'admin port open; starting');
+  // Attempts of our own (not the client's silent waitOnFirstConnect): one line each.
+  const connected = await connectWithRetry(
+    'nats',
+    natsUrl!,
+    () =>
+      NatsBus.connect({
+        servers: natsUrl!.split(',').map((s) => s.trim()),
+        name: 'shardgate-shard',
+        waitOnFirstConnect: false,
+        onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+      }),
+    { logger, retryMs: 1000 },
+  );
+  bus = connected;
   const subjects = createSubjects(processConfig.busPrefix);
   if (!idGiven) {
-    config.serverId = await chooseShardId(bus, subjects, config.heartbeatMs);
+    config.serverId = await chooseShardId(connected, subjects, config.heartbeatMs);
     logger.info({ shard: config.serverId }, 'SHARD_ID unset: chose an id no live shard uses');
   }
   const node = String(config.serverId);
   logger = createLogger({ level: processConfig.logLevel, service: 'shard', node });
-  bus.onStatus((status) => logger.info({ status }, 'bus status'));
-  const registry = createRegistry('shard', node);
-  const shard = new Shard({ config, bus, subjects, logger, metrics: createShardMetrics(registry) });
-  const admin = new AdminServer({
-    host: processConfig.adminHost,
-    port: processConfig.adminPort,
-    ready: () => shard.ready && bus.status === 'connected',
-    metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
-  });
-  await admin.listen();
-  await shard.start();
+  connected.onStatus((status) => logger.info({ status }, 'bus status'));
+  registry = createRegistry('shard', node);
+  const started = new Shard({ config, bus: connected, subjects, logger, metrics: createShardMetrics(registry) });
+  shard = started;
+  await started.start();
   logger.info({ shard: node, adminPort: processConfig.adminPort }, 'shard started (distributed mode)');
 
   return {
     logger,
     stop: async () => {
-      await shard.stop({ notify: true });
-      await bus.flush().catch(() => undefined);
-      await bus.close();
+      await started.stop({ notify: true });
+      await connected.flush().catch(() => undefined);
+      await connected.close();
       await admin.close();
     },
   };
