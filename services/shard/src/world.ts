@@ -13,8 +13,10 @@ import { RegionIndex } from './regions';
 import { changeRegion, enterWorld, leaveWorld } from './visibility';
 import * as P from './packets';
 
-/** Why the shard dropped a client packet or event (the `reason` label of packetsRejected). */
-/** `excess`: a List or Who past what a client may ask for (AnswerBudget). */
+/**
+ * Why the shard dropped a client packet or event (the `reason` label of packetsRejected).
+ * `excess`: a List or Who past what a client may ask for (AnswerBudget).
+ */
 export type RejectReason = 'state' | 'data' | 'player' | 'movement' | 'error' | 'envelope' | 'excess';
 const REJECT_REASONS: readonly RejectReason[] = ['state', 'data', 'player', 'movement', 'error', 'envelope', 'excess'];
 
@@ -61,7 +63,7 @@ export class World implements ConnectionHost {
   private readonly readyTimeoutMs: number;
   readonly movementSpeedMs: number;
   private readonly readyDeadlines = new DeadlineQueue<Player>();
-  /** Connected to Welcome (handshake and login) must happen by then: silent sockets cost slots. */
+  /** Connected to Welcome (handshake and login) must happen by then: silent sockets cost memory until then (no slot). */
   private readonly loginDeadlines = new DeadlineQueue<Player>();
   private readonly handshakeTimeoutMs: number;
   /**
