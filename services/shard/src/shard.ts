@@ -176,6 +176,7 @@ export class Shard {
     }
     this.world.network.parse();
     this.metrics.players.set(this.world.loggedIn);
+    this.metrics.connections.set(this.world.players.size);
   }
 
   /** Admin commands: a teleport is this shard's business when it holds the player. */
