@@ -128,6 +128,20 @@ describe('embedded - Kaetram close reasons', () => {
     expect(await service.metric('shardgate_gateway_messages_dropped_total', { reason: 'ratelimit' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('closes a burst that straddles a second boundary with ratelimit (the limit slides, MESSAGE_LIMIT defaults)', async () => {
+    const service = await start({ CONNECT_INTERVAL_MS: '0' });
+    const client = await connect(service);
+    await client.waitForId(0);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    client.send([1, { gVer: 'alpha-2.5.1' }]); // a fixed window would start here
+    await sleep(700);
+    for (let i = 0; i < 250; i++) client.send([18, [1]]);
+    await sleep(450); // past that window's end, 450 ms after the first burst
+    for (let i = 0; i < 250; i++) client.send([18, [1]]);
+    // 500 frames within half a second: more than the default 300 in one second.
+    expect(await client.waitClosed()).toEqual({ code: 1010, reason: 'ratelimit' });
+  });
+
   it('refuses a second connection from one IP inside CONNECT_INTERVAL_MS with toofast, and takes it after', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '600' });
     const first = await connect(service, '127.0.1.1');
@@ -157,7 +171,7 @@ describe('embedded - Kaetram close reasons', () => {
   it('refuses a player past MAX_PLAYERS with worldfull', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '0', MAX_PLAYERS: '1' });
     const one = await connect(service, '127.0.3.1');
-    await one.waitForId(0);
+    await one.joinAsGuest(); // the slot is taken at Login
     // The shard's heartbeat tells the gateway it is full; the shard refuses too, whichever sees it first.
     const two = await connect(service, '127.0.3.2');
     expect(await two.waitClosed()).toEqual({ code: 1010, reason: 'worldfull' });

@@ -62,6 +62,7 @@ describe('metrics - the exposition on /metrics', () => {
       'shardgate_gateway_send_buffered_bytes',
       'shardgate_gateway_send_buffered_max_bytes',
       'shardgate_shard_players',
+      'shardgate_shard_connections',
       'shardgate_shard_tick_duration_seconds',
       'shardgate_shard_tick_lag_seconds',
       'shardgate_shard_tick_overruns_total',

@@ -215,8 +215,8 @@ describe('hardening - floods', () => {
       toofast: await service.metric('shardgate_gateway_connections_refused_total', { reason: 'toofast' }),
       toomany: await service.metric('shardgate_gateway_connections_refused_total', { reason: 'toomany' }),
     };
-    // Held connections, as the shard counts its players each tick (the client's view can see a
-    // new [[0,null]] before an older close when its event loop is busy).
+    // Held connections, as the shard counts its connections each tick (the client's view can
+    // see a new [[0,null]] before an older close when its event loop is busy).
     let maxHeld = 0;
     const rounds = await underAttack('connection flood, one IP', async () => {
       const all: Array<Promise<Probe>> = [];
@@ -224,7 +224,7 @@ describe('hardening - floods', () => {
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
-          maxHeld = Math.max(maxHeld, metricValue(await scrape(), 'shardgate_shard_players') - BOTS);
+          maxHeld = Math.max(maxHeld, metricValue(await scrape(), 'shardgate_shard_connections') - BOTS);
           await sleep(250);
         }
       })();

@@ -127,7 +127,8 @@ export type ShardMetrics = ReturnType<typeof createShardMetrics>;
 export function createShardMetrics(registry: Registry) {
   const r = [registry];
   return {
-    players: new Gauge({ name: 'shardgate_shard_players', help: 'Players on this shard', registers: r }),
+    players: new Gauge({ name: 'shardgate_shard_players', help: 'Players past Login on this shard (what MAX_PLAYERS counts)', registers: r }),
+    connections: new Gauge({ name: 'shardgate_shard_connections', help: 'Connections on this shard, logged in or not (silent ones are closed by the handshake deadline)', registers: r }),
     busConnected: new Gauge({ name: 'shardgate_shard_bus_connected', help: '1 while this shard is connected to its bus, else 0', registers: r }),
     tickSeconds: new Histogram({
       name: 'shardgate_shard_tick_duration_seconds',

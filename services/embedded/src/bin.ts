@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// First: SIGTERM/SIGINT are handled from here on, start-up included (packages/runner).
 import { runService } from '@shardgate/runner';
 import { readEmbeddedConfig, startEmbedded } from './embedded';
 

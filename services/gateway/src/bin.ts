@@ -1,15 +1,16 @@
 #!/usr/bin/env node
+// First: SIGTERM/SIGINT are handled from here on, start-up included (packages/runner).
+import { connectWithRetry, runService, withoutCredentials } from '@shardgate/runner';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import Redis from 'ioredis';
-import { AdminServer } from '@shardgate/admin';
+import { AdminServer, type AdminRoute } from '@shardgate/admin';
 import { NatsBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { RedisGuard } from '@shardgate/guard';
 import { createLogger } from '@shardgate/logger';
 import { createGatewayMetrics, createRegistry } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
-import { runService } from '@shardgate/runner';
 import { loadWebClient, readWebClientConfig } from '@shardgate/webclient';
 import { readGatewaySettings, type GatewayConfig } from './config';
 import { readDistributedGatewayConfig } from './distributed-config';
@@ -31,6 +32,21 @@ runService('gateway', async () => {
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'gateway' });
   let metrics: ReturnType<typeof createGatewayMetrics> | undefined;
+  // The admin port opens before Redis or NATS is reached: /healthz answers 200 at once and
+  // /readyz 503 until the gateway takes players, so a start-up stuck on a dependency is seen.
+  let gateway: Gateway | undefined;
+  let registry: ReturnType<typeof createRegistry> | undefined;
+  const adminRoutes: AdminRoute[] = []; // the admin API joins once the guard and bus exist
+  const admin = new AdminServer({
+    host: processConfig.adminHost,
+    port: processConfig.adminPort,
+    ready: () => gateway?.ready ?? false,
+    metrics: async () => (registry ? { body: await registry.metrics(), contentType: registry.contentType } : { body: '', contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
+    routes: adminRoutes,
+  });
+  await admin.listen();
+  logger.info({ adminPort: processConfig.adminPort }, 'admin port open; starting');
+  const redisUrl = withoutCredentials(distributed.redisUrl);
   // Redis: never queue commands while it is away (the guard decides by its failure mode
   // instead), never give up reconnecting, and never let an 'error' event kill the process.
   const redis = new Redis(distributed.redisUrl, {
@@ -43,24 +59,36 @@ runService('gateway', async () => {
     // under a connect storm. Calls of one event-loop turn now share one write.
     enableAutoPipelining: true,
   });
-  let redisErrorLogged = false;
-  redis.on('error', (error) => {
-    if (!redisErrorLogged) logger.error({ err: error }, 'redis unreachable');
-    redisErrorLogged = true;
+  // One line per failed attempt (ioredis retries every 100 ms x attempt, at most every 2 s),
+  // naming the URL without its password; the error's own text can carry the URL, so only
+  // its code goes out.
+  let redisAttempts = 0;
+  redis.on('error', (error: NodeJS.ErrnoException) => {
+    if (redis.status === 'ready') return logger.error({ url: redisUrl, reason: error.code ?? error.name }, 'redis error');
+    redisAttempts += 1;
+    logger.warn({ url: redisUrl, attempt: redisAttempts, reason: error.code ?? error.name }, 'redis unreachable');
   });
   redis.on('close', () => metrics?.redisConnected.set(0));
   redis.on('ready', () => {
     metrics?.redisConnected.set(1);
-    if (redisErrorLogged) logger.info('redis reachable again');
-    redisErrorLogged = false;
+    if (redisAttempts > 0) logger.info({ url: redisUrl, attempts: redisAttempts }, 'redis reachable again');
+    redisAttempts = 0;
   });
-  await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis not reachable at start; admission follows REDIS_FAILURE_MODE'));
+  await redis.connect().catch(() => logger.warn({ url: redisUrl }, 'redis not reachable at start; admission follows REDIS_FAILURE_MODE'));
 
-  const bus = await NatsBus.connect({
-    servers: distributed.natsServers,
-    name: 'shardgate-gateway',
-    onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
-  });
+  // Attempts of our own (not the client's silent waitOnFirstConnect): one line each.
+  const bus = await connectWithRetry(
+    'nats',
+    distributed.natsServers.join(','),
+    () =>
+      NatsBus.connect({
+        servers: distributed.natsServers,
+        name: 'shardgate-gateway',
+        waitOnFirstConnect: false,
+        onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+      }),
+    { logger, retryMs: 1000 },
+  );
   const subjects = createSubjects(processConfig.busPrefix);
   let gatewayId = settings.gatewayId;
   if (gatewayId === undefined) {
@@ -71,7 +99,7 @@ runService('gateway', async () => {
   const gatewayConfig: GatewayConfig = { ...settings, gatewayId };
   const node = String(gatewayConfig.gatewayId);
   logger = createLogger({ level: processConfig.logLevel, service: 'gateway', node });
-  const registry = createRegistry('gateway', node);
+  registry = createRegistry('gateway', node);
   metrics = createGatewayMetrics(registry);
   metrics.redisConnected.set(redis.status === 'ready' ? 1 : 0);
   metrics.bus.observe(() => bus.stats());
@@ -92,22 +120,16 @@ runService('gateway', async () => {
   });
   guard.start();
 
-  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics, staticFiles });
-  const admin = new AdminServer({
-    host: processConfig.adminHost,
-    port: processConfig.adminPort,
-    ready: () => gateway.ready,
-    metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
-    routes: [adminApi({ token: gatewayConfig.adminToken, guard, bus, subjects, gateway, logger })],
-  });
-  await gateway.start();
-  await admin.listen();
+  const started = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics, staticFiles });
+  adminRoutes.push(adminApi({ token: gatewayConfig.adminToken, guard, bus, subjects, gateway: started, logger }));
+  await started.start();
+  gateway = started;
   logger.info({ port: gateway.port, adminPort: processConfig.adminPort, gateway: node, webClient: webClient.serveClient }, 'gateway started (distributed mode)');
 
   return {
     logger,
     stop: async () => {
-      await gateway.drain(distributed.drain);
+      await started.drain(distributed.drain);
       await guard.close();
       await bus.close();
       redis.disconnect();

@@ -29,6 +29,8 @@ export class Connection {
   /** Admitted by Main and the world admission, and announced to a shard. */
   admitted = false;
   shard: string | undefined;
+  /** Its Login went to the shard (counted once toward the shard's room: ShardRegistry.loggingIn). */
+  loginSent = false;
   /** Why the gateway closed it (a Kaetram reason), if it did. */
   closeReason: CloseReason | undefined;
   lastValidAt: number;

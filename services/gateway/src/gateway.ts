@@ -7,6 +7,7 @@ import {
   CloseReasons,
   EventKind,
   InstanceIds,
+  Packets,
   encodeEnvelope,
   messageEvent,
   type CloseReason,
@@ -316,6 +317,11 @@ export class Gateway {
     const verdict = classifyFrame(connection, message, isBinary, config.maxPayloadBytes);
     if (verdict.kind === 'packet' && connection.shard !== undefined) {
       connection.touch();
+      if (verdict.packet.id === Packets.Login && !connection.loginSent) {
+        // The world slot is taken at Login: room is counted from here, not from the connect.
+        connection.loginSent = true;
+        this.registry.loggingIn(connection.shard);
+      }
       this.link.send(connection.shard, messageEvent(connection.instance, verdict.packet));
     } else if (verdict.kind === 'ratelimit') {
       metrics.messagesDropped.inc({ reason: 'ratelimit' });

@@ -7,15 +7,24 @@ export interface ShardInfo {
   players: number;
   capacity: number;
   accepting: boolean;
-  /** Players this gateway sent since the shard's last heartbeat, so a burst cannot overfill it. */
+  /**
+   * Logins this gateway forwarded since the shard's last heartbeat: they take room, so that a
+   * burst of players cannot be routed to a shard their logins already fill.
+   */
   pending: number;
+  /**
+   * Connections this gateway sent since the shard's last heartbeat: they spread a burst over
+   * the shards, but take no room (a connection takes a world slot at Login, on the shard).
+   */
+  opened: number;
   /** It owns its world's spawn region: new players of that world start there (no hand-off at login). */
   spawn: boolean;
 }
 
 /**
  * The shards this gateway knows, from their heartbeats. Routing: the shard the client asked
- * for when it has room, else the least loaded shard that accepts. A shard silent for longer
+ * for when it has room, else the least loaded shard that accepts (players plus what was sent
+ * since its heartbeat). A shard silent for longer
  * than the timeout is forgotten and reported as lost (PeerLiveness: not while this gateway's
  * bus is down or right after its own event loop stalled).
  */
@@ -42,6 +51,7 @@ export class ShardRegistry {
       capacity: heartbeat.capacity,
       accepting: heartbeat.accepting,
       pending: 0,
+      opened: 0,
       spawn: heartbeat.spawn ?? false,
     });
     this.liveness.seen(heartbeat.shard, this.now());
@@ -60,8 +70,18 @@ export class ShardRegistry {
     this.liveness.begin(this.now());
   }
 
+  /**
+   * Room for one more player: the heartbeat's `players` (the shard's slots, taken at Login)
+   * plus the logins sent since. Connections that have not logged in are not counted: silent
+   * or handshaking sockets must not push real players into `worldfull`. The shard refuses
+   * the Login past MAX_PLAYERS itself, so a guess here can never overfill it.
+   */
   private hasRoom(info: ShardInfo): boolean {
     return info.accepting && info.players + info.pending < info.capacity;
+  }
+
+  private load(info: ShardInfo): number {
+    return info.players + Math.max(info.pending, info.opened);
   }
 
   /**
@@ -87,7 +107,7 @@ export class ShardRegistry {
     const spawn = shards.find((info) => info.spawn);
     if (spawn !== undefined) return spawn;
     let best = shards[0]!;
-    for (const info of shards) if (info.players + info.pending < best.players + best.pending) best = info;
+    for (const info of shards) if (this.load(info) < this.load(best)) best = info;
     return best;
   }
 
@@ -97,7 +117,7 @@ export class ShardRegistry {
     for (const info of open) {
       let w = worlds.get(info.serverId);
       if (w === undefined) worlds.set(info.serverId, (w = { used: 0, capacity: 0, shards: [] }));
-      w.used += info.players + info.pending;
+      w.used += this.load(info);
       w.capacity += info.capacity;
       w.shards.push(info);
     }
@@ -106,7 +126,14 @@ export class ShardRegistry {
     return best!.shards;
   }
 
+  /** A connection was sent to the shard: it weighs the choice until the next heartbeat. */
   reserve(shard: string): void {
+    const info = this.shards.get(shard);
+    if (info) info.opened += 1;
+  }
+
+  /** A connection's Login was sent to the shard: it takes room until the next heartbeat counts it. */
+  loggingIn(shard: string): void {
     const info = this.shards.get(shard);
     if (info) info.pending += 1;
   }

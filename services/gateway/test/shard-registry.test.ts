@@ -13,11 +13,18 @@ function sweep(r: ShardRegistry, busConnected = true): string[] | string {
   return j.kind === 'judged' ? j.lost.map((l) => l.peer) : j.kind;
 }
 
-/** Picks and reserves like the gateway does for each admitted player; undefined = worldfull. */
+/** Picks and reserves like the gateway does for each admitted connection; undefined = worldfull. */
 function admit(registry: ShardRegistry, preferred?: string): string | undefined {
   const info = registry.pick(preferred);
   if (info) registry.reserve(info.shard);
   return info?.shard;
+}
+
+/** A connection that also logs in (the gateway counts its Login toward the shard's room). */
+function join(registry: ShardRegistry, preferred?: string): string | undefined {
+  const shard = admit(registry, preferred);
+  if (shard !== undefined) registry.loggingIn(shard);
+  return shard;
 }
 
 describe('shard registry', () => {
@@ -91,6 +98,7 @@ describe('shard registry', () => {
         capacity: fc.nat(20),
         accepting: fc.boolean(),
         reserved: fc.nat(5),
+        logins: fc.nat(5),
       });
       fc.assert(
         fc.property(fc.array(shard, { maxLength: 6 }), fc.option(fc.nat(7), { nil: undefined }), (shards, want) => {
@@ -98,9 +106,11 @@ describe('shard registry', () => {
           shards.forEach((s, i) => {
             r.update(heartbeat(`s${i}`, s));
             for (let k = 0; k < s.reserved; k += 1) r.reserve(`s${i}`);
+            for (let k = 0; k < s.logins; k += 1) r.loggingIn(`s${i}`);
           });
-          const load = (s: (typeof shards)[number]) => s.players + s.reserved;
-          const withRoom = shards.map((s, i) => ({ s, id: `s${i}` })).filter(({ s }) => s.accepting && load(s) < s.capacity);
+          const load = (s: (typeof shards)[number]) => s.players + Math.max(s.reserved, s.logins);
+          // Room: the heartbeat's players (slots taken at Login) plus logins since; connections only weigh the choice.
+          const withRoom = shards.map((s, i) => ({ s, id: `s${i}` })).filter(({ s }) => s.accepting && s.players + s.logins < s.capacity);
           const picked = r.pick(want === undefined ? undefined : `s${want}`);
           if (withRoom.length === 0) {
             expect(picked).toBeUndefined();
@@ -118,11 +128,19 @@ describe('shard registry', () => {
   });
 
   describe('reserve', () => {
-    test('shard registry - a burst between heartbeats cannot overfill a shard (capacity 3, 5 players)', () => {
+    test('shard registry - connections sent between heartbeats take no room: a burst of silent sockets is never refused (capacity 3, 5 connections)', () => {
       const { registry: r } = registry();
       r.update(heartbeat('s1', { players: 0, capacity: 3 }));
       const placed = Array.from({ length: 5 }, () => admit(r));
-      expect(placed).toEqual(['s1', 's1', 's1', undefined, undefined]);
+      // The shard gives a slot at Login and refuses the Login past its capacity.
+      expect(placed).toEqual(['s1', 's1', 's1', 's1', 's1']);
+      expect(r.list()[0]).toMatchObject({ opened: 5, pending: 0 });
+    });
+
+    test('shard registry - logins between heartbeats take room: a burst of players cannot be routed past capacity (capacity 3, 5 players)', () => {
+      const { registry: r } = registry();
+      r.update(heartbeat('s1', { players: 0, capacity: 3 }));
+      expect(Array.from({ length: 5 }, () => join(r))).toEqual(['s1', 's1', 's1', undefined, undefined]);
       expect(r.list()[0]?.pending).toBe(3);
     });
 
@@ -137,37 +155,39 @@ describe('shard registry', () => {
       expect(count('b')).toBe(2);
     });
 
-    test('shard registry - a burst asking for one shard fills it and then spills over', () => {
+    test('shard registry - a burst of players asking for one shard fills it and then spills over', () => {
       const { registry: r } = registry();
       r.update(heartbeat('wanted', { players: 1, capacity: 3 }));
       r.update(heartbeat('other', { players: 50, capacity: 100 }));
-      const placed = Array.from({ length: 4 }, () => admit(r, 'wanted'));
-      expect(placed).toEqual(['wanted', 'wanted', 'other', 'other']);
+      expect(Array.from({ length: 4 }, () => join(r, 'wanted'))).toEqual(['wanted', 'wanted', 'other', 'other']);
     });
 
     test('shard registry - reserve on an unknown shard is harmless', () => {
       const { registry: r } = registry();
       expect(() => r.reserve('ghost')).not.toThrow();
+      expect(() => r.loggingIn('ghost')).not.toThrow();
       expect(r.size).toBe(0);
     });
 
-    test('shard registry - a heartbeat resets pending to what the shard reports', () => {
+    test('shard registry - a heartbeat resets what was sent since to what the shard reports', () => {
       const { registry: r } = registry();
       r.update(heartbeat('s1', { players: 0, capacity: 3 }));
-      admit(r);
-      admit(r);
-      admit(r);
-      expect(r.pick()).toBeUndefined();
+      join(r);
+      join(r);
+      join(r);
+      expect(admit(r)).toBeUndefined();
+      expect(r.list()[0]).toMatchObject({ pending: 3, opened: 3 });
       // The shard now counts the three players itself, and one of them already left.
       r.update(heartbeat('s1', { players: 2, capacity: 3 }));
-      expect(r.list()[0]?.pending).toBe(0);
-      expect(admit(r)).toBe('s1');
-      expect(admit(r)).toBeUndefined();
+      expect(r.list()[0]).toMatchObject({ pending: 0, opened: 0 });
+      expect(join(r)).toBe('s1');
+      expect(join(r)).toBeUndefined();
     });
 
-    test('shard registry - however picks and heartbeats interleave, reservations never exceed the room a heartbeat reported', () => {
+    test('shard registry - however connections, logins and heartbeats interleave, logins never exceed the room a heartbeat reported, and connections alone never fill it', () => {
       const step = fc.oneof(
-        fc.constant({ kind: 'admit' as const }),
+        fc.constant({ kind: 'connect' as const }),
+        fc.constant({ kind: 'join' as const }),
         fc.record({ kind: fc.constant('beat' as const), players: fc.nat(6), accepting: fc.boolean() }),
       );
       fc.assert(
@@ -181,7 +201,9 @@ describe('shard registry', () => {
               reported = { players: s.players, accepting: s.accepting };
               r.update(heartbeat('s1', { players: s.players, capacity, accepting: s.accepting }));
               since = 0;
-            } else if (admit(r) !== undefined) {
+            } else if (s.kind === 'connect') {
+              expect(admit(r) !== undefined).toBe(reported.accepting && reported.players + since < capacity);
+            } else if (join(r) !== undefined) {
               since += 1;
               expect(reported.accepting).toBe(true);
               expect(reported.players + since).toBeLessThanOrEqual(capacity);
@@ -278,7 +300,7 @@ describe('shard registry', () => {
     const { registry: r } = registry();
     r.update(heartbeat('s1', { serverId: 7, players: 3, capacity: 9, accepting: true }));
     expect(r.list()).toEqual([
-      { shard: 's1', serverId: 7, players: 3, capacity: 9, accepting: true, pending: 0, spawn: false },
+      { shard: 's1', serverId: 7, players: 3, capacity: 9, accepting: true, pending: 0, opened: 0, spawn: false },
     ]);
   });
 });

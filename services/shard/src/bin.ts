@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+// First: SIGTERM/SIGINT are handled from here on, start-up included (packages/runner).
+import { connectWithRetry, runService } from '@shardgate/runner';
 import { AdminServer } from '@shardgate/admin';
 import { NatsBus, NatsVersionedStore } from '@shardgate/bus';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { createLogger } from '@shardgate/logger';
 import { createRegistry, createShardMetrics } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
-import { runService } from '@shardgate/runner';
 import type { ShardConfig } from './config';
 import { readDistributedShardConfig } from './distributed-config';
 import { Shard } from './shard';
@@ -24,52 +25,70 @@ runService('shard', async () => {
   reader.done();
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'shard' });
-  const bus = await NatsBus.connect({
-    servers: distributed.natsServers,
-    name: 'shardgate-shard',
-    onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+  // The admin port opens before NATS is reached: /healthz 200 at once, /readyz 503 until the
+  // shard is on the bus and accepting, so a start-up stuck on NATS is seen.
+  let shard: Shard | undefined;
+  let bus: NatsBus | undefined;
+  let registry: ReturnType<typeof createRegistry> | undefined;
+  const admin = new AdminServer({
+    host: processConfig.adminHost,
+    port: processConfig.adminPort,
+    ready: () => (shard?.ready ?? false) && bus?.status === 'connected',
+    metrics: async () => (registry ? { body: await registry.metrics(), contentType: registry.contentType } : { body: '', contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
   });
+  await admin.listen();
+  logger.info({ adminPort: processConfig.adminPort }, 'admin port open; starting');
+  // Attempts of our own (not the client's silent waitOnFirstConnect): one line each.
+  const natsUrl = distributed.natsServers.join(',');
+  const connected = await connectWithRetry(
+    'nats',
+    natsUrl,
+    () =>
+      NatsBus.connect({
+        servers: distributed.natsServers,
+        name: 'shardgate-shard',
+        waitOnFirstConnect: false,
+        onError: (error: unknown) => logger.error({ err: error }, 'bus error'),
+      }),
+    { logger, retryMs: 1000 },
+  );
+  bus = connected;
   const subjects = createSubjects(processConfig.busPrefix);
   let shardId = distributed.shardId;
   if (shardId === undefined) {
-    shardId = await chooseShardId(bus, subjects, distributed.shard.heartbeatMs);
+    shardId = await chooseShardId(connected, subjects, distributed.shard.heartbeatMs);
     logger.info({ shard: shardId }, 'SHARD_ID unset: chose an id no live shard uses');
   }
   // SERVER_ID unset: SHARD_ID doubles as the world id, a world of this shard alone.
   const config: ShardConfig = { ...distributed.shard, serverId: distributed.shard.serverId ?? shardId };
   const node = String(shardId);
   logger = createLogger({ level: processConfig.logLevel, service: 'shard', node });
-  bus.onStatus((status) => logger.info({ status }, 'bus status'));
-  const registry = createRegistry('shard', node);
+  connected.onStatus((status) => logger.info({ status }, 'bus status'));
+  registry = createRegistry('shard', node);
   const metrics = createShardMetrics(registry);
-  metrics.bus.observe(() => bus.stats());
+  metrics.bus.observe(() => connected.stats());
   // A world shared with other shards: its members live in JetStream KV, beside the bus.
-  const store = distributed.shared && (await NatsVersionedStore.connect(distributed.natsServers, worldBucket(processConfig.busPrefix), `shardgate-shard-${node}-world`));
-  const shard = new Shard({
+  const shared = distributed.shared;
+  const store = shared ? await NatsVersionedStore.connect(distributed.natsServers, worldBucket(processConfig.busPrefix), `shardgate-shard-${node}-world`) : undefined;
+  const started = new Shard({
     config,
-    bus,
+    bus: connected,
     subjects,
     logger,
     metrics,
-    ...(store && distributed.shared ? { world: { store, shardId: node, ...distributed.shared } } : {}),
+    ...(store && shared ? { world: { store, shardId: node, ...shared } } : {}),
   });
-  const admin = new AdminServer({
-    host: processConfig.adminHost,
-    port: processConfig.adminPort,
-    ready: () => shard.ready && bus.status === 'connected',
-    metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
-  });
-  await admin.listen();
-  await shard.start();
-  logger.info({ shard: node, adminPort: processConfig.adminPort }, 'shard started (distributed mode)');
+  shard = started;
+  await started.start();
+  logger.info({ shard: node, world: config.serverId, adminPort: processConfig.adminPort }, 'shard started (distributed mode)');
 
   return {
     logger,
     stop: async () => {
-      await shard.stop({ notify: true });
-      await bus.flush().catch(() => undefined);
-      await bus.close();
-      if (store) await store.close();
+      await started.stop({ notify: true });
+      await connected.flush().catch(() => undefined);
+      await connected.close();
+      await store?.close();
       await admin.close();
     },
   };

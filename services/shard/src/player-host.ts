@@ -46,6 +46,8 @@ export interface PlayerHost {
   leave(player: Viewer): void;
 
   // --- login ---
+  /** A world slot for a player logging in; false when the world is full (`worldfull`). */
+  takeSlot(player: Viewer): boolean;
   nextGuestName(): string;
   spawnPosition(): Position;
   /** Registers the Ready deadline; returns it. */

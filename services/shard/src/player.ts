@@ -1,5 +1,6 @@
 import { CloseReasons, Opcodes, Packets, serializePacket } from '@shardgate/protocol';
 import type { ClientPacket, CloseReason, HandshakeData, LoginData, MovementData } from '@shardgate/protocol';
+import { AnswerBudget } from './answer-budget';
 import { cleanChat, isCommand } from './chat';
 import type { Position } from './game-map';
 import { STEP_BURST, StepBudget, checkStep } from './movement';
@@ -74,6 +75,8 @@ export class Player implements Viewer {
   private readonly steps: StepBudget;
   // The Spawn packet is asked for by every player who comes into view; serialize it once per position.
   private spawnCache: string | null = null;
+  /** Bounds what the client's own List and Who requests make the shard send back. */
+  private readonly answers = new AnswerBudget();
 
   constructor(
     private readonly host: PlayerHost,
@@ -169,7 +172,7 @@ export class Player implements Viewer {
       case Packets.Ready:
         return this.inState('welcomed') ? this.enterWorld() : undefined;
       case Packets.List:
-        return this.inState('ready') ? this.sendList() : undefined;
+        return this.inState('ready') ? this.handleList() : undefined;
       case Packets.Who:
         return this.inState('ready') ? this.handleWho(packet.data) : undefined;
       case Packets.Movement:
@@ -294,6 +297,8 @@ export class Player implements Viewer {
     // No account store yet: only guests get in (README "Login").
     if (data.opcode === Opcodes.Login.Login) return this.close(CloseReasons.InvalidLogin);
     if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.Disallowed);
+    // The world slot is taken here, not at connect: a full world says so at Login.
+    if (!this.host.takeSlot(this)) return this.close(CloseReasons.WorldFull);
     this.playerName = this.host.nextGuestName();
     const at = this.host.spawnPosition();
     this.setPosition(at.x, at.y);
@@ -303,13 +308,31 @@ export class Player implements Viewer {
     this.host.send(this.instance, P.welcome({ ...this.spawnData(), mana: MANA, maxMana: MANA, experience: 0 }));
   }
 
+  /** The client asks for the List again: at most once a second (AnswerBudget). */
+  private handleList(): void {
+    if (!this.answers.takeList(this.host.now())) return this.host.reject('excess');
+    this.sendList();
+  }
+
+  /**
+   * Spawns for the instances the client lacks: each visible player once, however often the
+   * Who names it, and no more per second than there are players in view (AnswerBudget).
+   * Only players this client can see (whichever shard holds them); anything else is ignored
+   * as Kaetram does.
+   */
   private handleWho(instances: string[]): void {
+    let left = this.answers.whoAllowance(this.host.now(), () => this.host.inViewOf(this.region, this).length);
+    if (left === 0) return instances.length > 0 ? this.host.reject('excess') : undefined;
+    const answered = new Set<string>();
     for (const instance of instances) {
-      // Only players this client can see; anything else is ignored as Kaetram does.
-      if (instance === this.instance) continue;
+      if (instance === this.instance || answered.has(instance)) continue;
       const other = this.host.visibleFrom(this.region, instance);
-      if (other !== undefined) this.host.sendSerialized(this.instance, other.spawnPacket());
+      if (other === undefined) continue;
+      answered.add(instance);
+      this.host.sendSerialized(this.instance, other.spawnPacket());
+      if (--left === 0) break;
     }
+    this.answers.spendWho(answered.size);
   }
 
   private handleMovement(data: MovementData): void {

@@ -87,6 +87,7 @@ export class Shard {
       serverId: config.serverId,
       gameVersion: config.gameVersion,
       readyTimeoutMs: config.readyTimeoutMs,
+      maxPlayers: config.maxPlayers,
       movementSpeedMs: config.movementSpeedMs,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       shardId: this.id,
@@ -116,7 +117,10 @@ export class Shard {
     this.inbox = {
       world: this.world,
       logger,
-      admits: () => this.accepting && this.world.network.size < config.maxPlayers,
+      // Connections that have not logged in hold no slot (the Login takes it): refused here
+      // only when the players already fill the world. Silent sockets are bounded by the
+      // gateways' per-IP limits and closed by the handshake deadline.
+      admits: () => this.accepting && this.world.loggedIn < config.maxPlayers,
       gatewaySeen: (gateway) => this.liveness.seen(gateway, this.now()),
     };
     this.loop = new TickLoop({
@@ -235,7 +239,8 @@ export class Shard {
     this.world.network.parse();
     // After the gateways' batches: a hand-off's `moves` entry reaches the gateway first.
     this.world.flushPeers();
-    this.metrics.players.set(this.world.players.size);
+    this.metrics.players.set(this.world.loggedIn);
+    this.metrics.connections.set(this.world.players.size);
     this.metrics.fenceBuffered.set(this.world.border.fenceWaiting);
   }
 
@@ -369,7 +374,8 @@ export class Shard {
   private publishHeartbeat(): void {
     const heartbeat: ShardHeartbeat = {
       shard: this.id,
-      players: this.world.players.size,
+      // Slots taken (players past Login), not connections: a gateway routes by room for players.
+      players: this.world.loggedIn,
       capacity: this.config.maxPlayers,
       accepting: this.accepting,
       serverId: this.config.serverId,

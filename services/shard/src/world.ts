@@ -23,6 +23,8 @@ export interface WorldOptions {
   serverId: number;
   gameVersion: string;
   readyTimeoutMs: number;
+  /** Players past Login this shard takes (MAX_PLAYERS); a Login beyond is closed with `worldfull`. Default: no bound. */
+  maxPlayers?: number;
   /** Connected to Welcome, else `timeout` (HANDSHAKE_TIMEOUT_MS; 10 s by default). */
   handshakeTimeoutMs?: number;
   /** Milliseconds per tile for every player (MOVEMENT_SPEED_MS). */
@@ -77,6 +79,9 @@ export class World implements ConnectionHost, PlayerHost {
   /** Connected to Welcome (handshake and login) must happen by then: silent sockets cost slots. */
   private readonly loginDeadlines = new DeadlineQueue<Player>();
   private readonly handshakeTimeoutMs: number;
+  private readonly maxPlayers: number;
+  /** Players past Login: what MAX_PLAYERS counts. A silent socket holds none. */
+  private readonly slots = new Set<Player>();
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly rejected: Record<RejectReason, { inc(): void }>;
@@ -98,6 +103,7 @@ export class World implements ConnectionHost, PlayerHost {
     this.gameVersion = options.gameVersion;
     this.readyTimeoutMs = options.readyTimeoutMs;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.maxPlayers = options.maxPlayers ?? Number.POSITIVE_INFINITY;
     this.movementSpeedMs = options.movementSpeedMs ?? DEFAULT_MOVEMENT_SPEED;
     this.clock = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -242,6 +248,12 @@ export class World implements ConnectionHost, PlayerHost {
       this.network.close(player.instance, reason);
     }
     this.players.clear();
+    this.slots.clear();
+  }
+
+  /** Players holding a slot (past Login): what MAX_PLAYERS counts and heartbeats report. */
+  get loggedIn(): number {
+    return this.slots.size;
   }
 
   /** An operator's teleport of a player held here. False: not in the world, or not walkable. */
@@ -322,6 +334,13 @@ export class World implements ConnectionHost, PlayerHost {
     const deadline = this.now() + this.readyTimeoutMs;
     this.readyDeadlines.add(player, deadline);
     return deadline;
+  }
+
+  /** A slot for a player logging in; false when the world is full (`worldfull`). */
+  takeSlot(player: Player): boolean {
+    if (this.slots.size >= this.maxPlayers) return false;
+    this.slots.add(player);
+    return true;
   }
 
   nextGuestName(): string {
@@ -442,6 +461,9 @@ export class World implements ConnectionHost, PlayerHost {
     // crossing without it, on a loaded machine). A cheat gains at most one burst per crossing.
     const player = new Player(this, outbox, { ...record, steps: { credits: STEP_BURST, refilledAt: Math.min(record.steps.refilledAt, this.clock()) } });
     this.players.set(player.instance, player);
+    // A logged-in player keeps his slot across the move, even past MAX_PLAYERS here: a
+    // hand-over must never fail (the world's admission counted him already).
+    if (player.state === 'welcomed' || player.state === 'ready') this.slots.add(player);
     if (player.state === 'connected' || player.state === 'handshaken') this.loginDeadlines.add(player, record.loginDeadline);
     if (player.state === 'welcomed') this.readyDeadlines.add(player, record.readyDeadline);
     if (player.state === 'ready') this.visibility.arrive(player, fromRegion);
@@ -554,6 +576,7 @@ export class World implements ConnectionHost, PlayerHost {
   }
 
   private forgetPlayer(player: Player): void {
+    this.slots.delete(player);
     if (this.players.get(player.instance) === player) this.players.delete(player.instance);
   }
 }

@@ -73,13 +73,29 @@ describe('Shard over the in-process bus', () => {
     await waitFor(() => s.heartbeats.at(-1)!.players === 1, 'heartbeat counting the player');
   });
 
-  it('shard - an open beyond MAX_PLAYERS is closed with worldfull at once', async () => {
+  it('shard - a connection takes a slot at Login: past MAX_PLAYERS the Login gets worldfull, and then an open does at once', async () => {
     const s = await setup({ maxPlayers: 1 });
     await s.shard.start();
-    s.send([s.open('0100001'), s.open('0100002')]);
-    await waitFor(() => s.received.closeOf('0100002') !== undefined, 'refusal');
-    expect(s.received.closeOf('0100002')).toBe('worldfull');
-    expect(s.shard.players).toBe(1);
+    const hello = (instance: string) => [s.message(instance, Packets.Handshake, { gVer: VERSION })];
+    // Two connections and a silent third: none of them takes a slot yet.
+    s.send([s.open('0100001'), s.open('0100002'), s.open('0100003'), ...hello('0100001'), ...hello('0100002')]);
+    await waitFor(() => s.received.ofId('0100002', Packets.Handshake).length === 1, 'both handshakes');
+    expect(s.shard.players).toBe(3);
+    await waitFor(() => s.heartbeats.length > 0, 'a heartbeat');
+    expect(s.heartbeats.at(-1)!.players).toBe(0);
+    s.send([s.message('0100002', Packets.Login, { opcode: 2 }), s.message('0100001', Packets.Login, { opcode: 2 })]);
+    await waitFor(() => s.received.closeOf('0100001') !== undefined, 'the refused login');
+    expect(s.received.ofId('0100002', Packets.Welcome)).toHaveLength(1);
+    expect(s.received.closeOf('0100001')).toBe('worldfull');
+    await waitFor(() => s.heartbeats.at(-1)!.players === 1, 'heartbeat counting the slot');
+    // The world is full of players: a new connection is refused at once.
+    s.send([s.open('0100004')]);
+    await waitFor(() => s.received.closeOf('0100004') !== undefined, 'refusal');
+    expect(s.received.closeOf('0100004')).toBe('worldfull');
+    // The player leaves: the slot is free for the silent connection, should it log in.
+    s.send([[EventKind.Close, '0100002', 'gone'], ...hello('0100003'), s.message('0100003', Packets.Login, { opcode: 2 })]);
+    await waitFor(() => s.received.ofId('0100003', Packets.Welcome).length === 1, 'the slot taken again');
+    expect(s.received.closeOf('0100003')).toBeUndefined();
   });
 
   it('shard - bad envelopes and events are counted, never thrown', async () => {
