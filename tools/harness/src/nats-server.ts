@@ -5,13 +5,14 @@
 //   await server.kill(); await server.restart();  // the outage
 //   await server.stop();                          // afterAll, always
 //
-// The lifecycle (bounded waits, kill on exit) is test/support/private-server.ts, shared with
-// the private redis-server.
+// The lifecycle (bounded waits, kill on exit) is private-server.ts, shared with the private
+// redis-server.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startPrivateServer, type PrivateServer } from '../../../test/support/private-server';
+import { freePort } from './free-port';
+import { startPrivateServer, type PrivateServer } from './private-server';
 
 export const NATS_SERVER_BINARY = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
@@ -20,7 +21,7 @@ export interface PrivateNatsServer extends PrivateServer {
   readonly url: string;
 }
 
-export interface StartOptions {
+export interface NatsServerOptions {
   /** Default: a free port picked by the OS. */
   port?: number;
   /** Bound on each start (and restart). Default 10 s. */
@@ -31,7 +32,7 @@ export interface StartOptions {
   maxPayload?: number;
 }
 
-export async function startNatsServer(options: StartOptions = {}): Promise<PrivateNatsServer> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<PrivateNatsServer> {
   const port = options.port ?? (await freePort());
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.maxPayload !== undefined) {

@@ -1,5 +1,8 @@
 export { Swarm } from './swarm';
-export type { SwarmOptions, SwarmResult, StageResult, StormResult, IdleResult, Stage, Spread, Mode, ScrapeDelta } from './swarm';
+export type { SwarmOptions, Stage, Spread, Mode } from './options';
+export type { SwarmResult, StageResult, StormResult, IdleResult, ScrapeDelta, Sample1s } from './result';
+export type { SwarmMode, SwarmContext } from './modes/mode';
+export { mulberry32 } from './prng';
 export { Bot, Counters } from './bot';
 export type { Protocol } from './bot';
 export { transport, parseTarget } from './transport';

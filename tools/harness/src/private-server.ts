@@ -1,11 +1,10 @@
 // The lifecycle shared by the tests' private servers (redis-server, nats-server): spawn on a
 // port, wait until it answers, SIGKILL it like a crash, start it again on the same port. The
 // server-specific parts (binary, arguments, how to tell it is ready) are passed in:
-// test/support/redis-server.ts and packages/bus/test/nats-server.ts.
+// redis-server.ts and nats-server.ts beside this file.
 //
 // Every wait is bounded, and a process 'exit' hook kills any child a test forgot to stop.
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 
 export class PrivateServerError extends Error {
   override name = 'PrivateServerError';
@@ -108,18 +107,6 @@ function killChild(name: string, child: ChildProcess, timeoutMs: number): Promis
       resolve();
     });
     child.kill('SIGKILL');
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

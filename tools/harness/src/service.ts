@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository's root (this file is tools/harness/{src,dist}/service.*). */
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Every process started here and not seen exiting: SIGKILLed when this process exits. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** One HTTP request without keep-alive (fetch's pooled sockets would outlive the test). */
 export function httpRequest(url: string, { method = 'GET', body, headers = {} }: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
@@ -20,15 +27,15 @@ export function httpRequest(url: string, { method = 'GET', body, headers = {} }:
   });
 }
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export interface StartOptions {
+  /** Wait until the process is ready before resolving (default true). */
+  waitReady?: boolean;
+  /** How readiness is judged; default: the admin port's /readyz answers 200. */
+  ready?: (service: ServiceProcess) => Promise<boolean>;
+  /** Bound on the start. Default 15 s. */
+  timeoutMs?: number;
+  /** Flags for node itself, before the entry (`--cpu-prof`, ...). */
+  nodeArgs?: string[];
 }
 
 export interface LogLine {
@@ -74,13 +81,17 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
+        live.delete(child);
         resolve();
       });
     });
   }
 
-  /** Starts `entry` (relative to the repo root) and waits until /readyz says ready. */
-  static async start(entry: string, env: Record<string, string> = {}, options: { waitReady?: boolean; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+  /**
+   * Starts `entry` (relative to the repo root) with PORT and ADMIN_PORT free ports unless `env`
+   * gives them, and waits until it is ready.
+   */
+  static async start(entry: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<ServiceProcess> {
     // A free port found here can be taken by another test's process before ours binds it:
     // when we chose the ports and the start failed on EADDRINUSE, choose again (bounded).
     for (let attempt = 1; ; attempt++) {
@@ -93,18 +104,19 @@ export class ServiceProcess {
     }
   }
 
-  private static async startOnce(entry: string, env: Record<string, string>, { waitReady = true, timeoutMs = 15000 } = {}): Promise<ServiceProcess> {
+  private static async startOnce(entry: string, env: Record<string, string>, { waitReady = true, ready, timeoutMs = 15000, nodeArgs = [] }: StartOptions): Promise<ServiceProcess> {
     const port = env.PORT ? Number(env.PORT) : await freePort();
     const adminPort = env.ADMIN_PORT ? Number(env.ADMIN_PORT) : await freePort();
-    const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, entry)], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    live.add(child);
     const service = new ServiceProcess(child, port, adminPort);
     if (waitReady) {
       try {
-        await service.waitReady(timeoutMs);
+        await service.waitReady(timeoutMs, ready);
       } catch (error) {
         // Never leave a process behind that the caller has no handle on.
         if (!service.exit) {
@@ -121,16 +133,15 @@ export class ServiceProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  async waitReady(timeoutMs = 15000): Promise<void> {
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  async waitReady(timeoutMs = 15000, ready: (service: ServiceProcess) => Promise<boolean> = async (s) => (await s.readyz()) === 200): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exit) throw new Error(`service exited (${JSON.stringify(this.exit)}): ${this.stderr}\n${JSON.stringify(this.logs.slice(-5))}`);
-      try {
-        const res = await httpRequest(`http://127.0.0.1:${this.adminPort}/readyz`);
-        if (res.status === 200) return;
-      } catch {
-        // not listening yet
-      }
+      if (await ready(this).catch(() => false)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`service not ready within ${timeoutMs} ms: ${this.stderr}\n${JSON.stringify(this.logs.slice(-5))}`);
@@ -179,6 +190,13 @@ export class ServiceProcess {
       if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(m[3]);
     }
     return sum;
+  }
+
+  /** Everything the process wrote: JSON log lines, then other stdout lines and stderr, marked. */
+  logText(): string {
+    const lines = this.logs.map((l) => JSON.stringify(l)).concat(this.stray.map((s) => `STRAY ${s}`));
+    if (this.stderr) lines.push(`STDERR ${this.stderr}`);
+    return lines.join('\n') + '\n';
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10000): Promise<void> {

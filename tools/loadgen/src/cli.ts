@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { parsePids } from './procstat';
 import { writeReport } from './report';
-import { Swarm, type Mode, type Spread, type Stage, type SwarmOptions } from './swarm';
+import type { Mode, Spread, Stage, SwarmOptions } from './options';
+import { Swarm } from './swarm';
 import type { Protocol } from './bot';
 import type { TransportName } from './transport';
 
 const HELP = `shardgate-loadgen: a swarm of Kaetram-protocol bots
 
-  node services/loadgen/dist/cli.js --url ws://127.0.0.1:9001/ws --bots 500 --duration 30 \\
+  node tools/loadgen/dist/cli.js --url ws://127.0.0.1:9001/ws --bots 500 --duration 30 \\
     --chat-rate 0.2 --move-rate 2 --sources 127.0.0.2-127.0.0.50 --out results/x.json
 
 Target and wire

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Histogram } from './stats';
 import { histogramSvg, lineChartSvg } from './svg';
-import type { SwarmResult } from './swarm';
+import type { SwarmResult } from './result';
 
 const n = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Number(v.toFixed(digits)).toLocaleString('en-US'));
 

@@ -9,26 +9,21 @@
 //   await deployment.kill9(deployment.shards[0]);
 //   players.closeAll(); await deployment.stop();   // afterEach / afterAll, always
 //
-// Every wait is bounded; a process 'exit' hook SIGKILLs whatever a test forgot to stop. Each
-// process's JSON log is written to $E2E_LOG_DIR (default <tmp>/shardgate-e2e-logs) on stop().
+// Every wait is bounded; a process 'exit' hook (service.ts) SIGKILLs whatever a test forgot to
+// stop. Each process's JSON log is written to $E2E_LOG_DIR (default <tmp>/shardgate-e2e-logs)
+// on stop().
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KaetramClient } from './kaetram-client';
 import { redisCommand } from './redis-server';
+import { GATEWAY_BIN, SHARD_BIN } from './entries';
 import { ServiceProcess } from './service';
 
-export const GATEWAY_BIN = 'services/gateway/dist/bin.js';
-export const SHARD_BIN = 'services/shard/dist/bin.js';
 export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SHARED_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const LOG_DIR = process.env.E2E_LOG_DIR ?? path.join(os.tmpdir(), 'shardgate-e2e-logs');
-
-const live = new Set<ServiceProcess>();
-process.once('exit', () => {
-  for (const service of live) if (!service.exit) service.child.kill('SIGKILL');
-});
 
 export type Env = Record<string, string>;
 
@@ -75,8 +70,12 @@ export interface DeploymentOptions {
   env?: Env;
   gatewayEnv?: Env;
   shardEnv?: Env;
+  /** HEARTBEAT_MS of every process; null leaves the services' own default. Default TEST_HEARTBEAT_MS. */
+  heartbeatMs?: number | null;
   /** For log file names. */
   label?: string;
+  /** Flags for node itself, per process (`--cpu-prof` for the bench's profiles). */
+  nodeArgs?: (name: string) => string[];
   startTimeoutMs?: number;
 }
 
@@ -119,7 +118,8 @@ export class Deployment {
   }
 
   get heartbeatMs(): number {
-    return Number(this.options.env?.HEARTBEAT_MS ?? TEST_HEARTBEAT_MS);
+    const configured = this.options.heartbeatMs === undefined ? TEST_HEARTBEAT_MS : (this.options.heartbeatMs ?? 1000);
+    return Number(this.options.env?.HEARTBEAT_MS ?? configured);
   }
 
   /** Waits until every gateway has heard every shard's heartbeat (readiness needs only one). */
@@ -139,9 +139,10 @@ export class Deployment {
       NATS_URL: this.options.natsUrl,
       BUS_PREFIX: this.busPrefix,
       REDIS_PREFIX: this.redisPrefix,
-      HEARTBEAT_MS: String(TEST_HEARTBEAT_MS),
       ...this.options.env,
     };
+    const heartbeatMs = this.options.heartbeatMs === undefined ? TEST_HEARTBEAT_MS : this.options.heartbeatMs;
+    if (heartbeatMs !== null && env.HEARTBEAT_MS === undefined) env.HEARTBEAT_MS = String(heartbeatMs);
     if (this.options.redisUrl) env.REDIS_URL = this.options.redisUrl;
     return env;
   }
@@ -159,10 +160,10 @@ export class Deployment {
 
   private async add(role: 'gateway' | 'shard', name: string, entry: string, env: Env, settle: boolean, waitReady: boolean): Promise<ServiceProcess> {
     const order = this.order++;
-    const service = await ServiceProcess.start(entry, env, { waitReady, timeoutMs: this.options.startTimeoutMs ?? 15000 }).catch((error: Error) => {
+    const nodeArgs = this.options.nodeArgs?.(name) ?? [];
+    const service = await ServiceProcess.start(entry, env, { waitReady, timeoutMs: this.options.startTimeoutMs ?? 15000, nodeArgs }).catch((error: Error) => {
       throw new Error(`${this.label} ${name} did not start: ${error.message}`);
     });
-    live.add(service);
     this.members.push({ order, role, name, env, service });
     this.members.sort((a, b) => a.order - b.order);
     if (settle) await this.settle();
@@ -221,7 +222,6 @@ export class Deployment {
       this.members.map(async (m) => {
         this.killed.add(m.service);
         await m.service.stop('SIGTERM', graceMs).catch(() => undefined);
-        live.delete(m.service);
       }),
     );
     this.writeLogs();
@@ -233,9 +233,7 @@ export class Deployment {
     try {
       fs.mkdirSync(LOG_DIR, { recursive: true });
       for (const m of this.members) {
-        const lines = m.service.logs.map((l) => JSON.stringify(l)).concat(m.service.stray.map((s) => `STRAY ${s}`));
-        if (m.service.stderr) lines.push(`STDERR ${m.service.stderr}`);
-        fs.writeFileSync(path.join(LOG_DIR, `${this.label}-${m.name}.log`), lines.join('\n') + '\n');
+        fs.writeFileSync(path.join(LOG_DIR, `${this.label}-${m.name}.log`), m.service.logText());
       }
     } catch {
       // logs are a convenience

@@ -6,10 +6,11 @@
 //   await redis.kill(); await redis.restart();  // the outage (the data is gone: no persistence)
 //   await redis.stop();                         // afterAll, always
 //
-// The lifecycle (bounded waits, kill on exit) is test/support/private-server.ts.
+// The lifecycle (bounded waits, kill on exit) is private-server.ts.
 import net from 'node:net';
 import os from 'node:os';
-import { PrivateServerError, freePort, startPrivateServer, type PrivateServer } from './private-server';
+import { freePort } from './free-port';
+import { PrivateServerError, startPrivateServer, type PrivateServer } from './private-server';
 
 export const REDIS_SERVER_BINARY = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 
@@ -18,7 +19,7 @@ export interface PrivateRedisServer extends PrivateServer {
   readonly url: string;
 }
 
-export interface StartOptions {
+export interface RedisServerOptions {
   /** Default: a free port picked by the OS. */
   port?: number;
   /** Bound on each start (and restart). Default 10 s. */
@@ -27,7 +28,7 @@ export interface StartOptions {
   stopTimeoutMs?: number;
 }
 
-export async function startRedisServer(options: StartOptions = {}): Promise<PrivateRedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<PrivateRedisServer> {
   const port = options.port ?? (await freePort());
   if (port === 6379) throw new PrivateServerError('refusing to run a private redis-server on the shared port 6379');
   const server = await startPrivateServer({
