@@ -74,6 +74,8 @@ export interface DeploymentOptions {
   heartbeatMs?: number | null;
   /** For log file names. */
   label?: string;
+  /** Where stop() writes each process's log. Default LOG_DIR. */
+  logDir?: string;
   /** Flags for node itself, per process (`--cpu-prof` for the bench's profiles). */
   nodeArgs?: (name: string) => string[];
   startTimeoutMs?: number;
@@ -230,10 +232,11 @@ export class Deployment {
   }
 
   writeLogs(): void {
+    const dir = this.options.logDir ?? LOG_DIR;
     try {
-      fs.mkdirSync(LOG_DIR, { recursive: true });
+      fs.mkdirSync(dir, { recursive: true });
       for (const m of this.members) {
-        fs.writeFileSync(path.join(LOG_DIR, `${this.label}-${m.name}.log`), m.service.logText());
+        fs.writeFileSync(path.join(dir, `${this.label}-${m.name}.log`), m.service.logText());
       }
     } catch {
       // logs are a convenience

@@ -13,6 +13,7 @@ export type { HistogramJson, LatencySummary } from './stats';
 export { parseMetrics, bucketsOf, bucketDelta, histogramQuantile, fractionAtOrBelow, sumOf, fetchText } from './prom';
 export type { Bucket, Sample } from './prom';
 export { cpuSeconds, rssKiB, parseStat, parsePids, snapshot, cpuBetween } from './procstat';
+export type { CpuReport, ProcessRef } from './procstat';
 export { SourceList, SourcePool, ipOf } from './sources';
 export { histogramSvg, lineChartSvg, escapeXml, niceTicks } from './svg';
 export { writeReport } from './report';
