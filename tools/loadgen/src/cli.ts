@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { parsePids } from './procstat';
 import { writeReport } from './report';
 import type { Mode, Spread, Stage, SwarmOptions } from './options';
@@ -47,17 +48,18 @@ Output
   --seed N               PRNG seed for walks and spreads                      (1)
 `;
 
-function parseArgs(argv: string[]): Record<string, string> {
-  const args: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const eq = a.indexOf('=');
-    if (eq > 0) args[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) args[a.slice(2)] = argv[++i]!;
-    else args[a.slice(2)] = 'true';
-  }
-  return args;
+const STRING_FLAGS = [
+  'url', 'protocol', 'transport', 'game-version', 'mode', 'bots', 'duration', 'stages', 'settle', 'chat-rate', 'chat-window', 'chat-max-rate',
+  'chat-timeout', 'move-rate', 'map-size', 'margin', 'spread', 'spread-via', 'spread-rate', 'admin-url', 'admin-token', 'sources', 'max-per-source',
+  'connect-interval', 'connect-rate', 'max-connecting', 'concurrency', 'join-timeout', 'server-pids', 'scrape', 'out', 'seed',
+] as const;
+
+/** The flags as strings (`--quiet` as "true"); an unknown flag or a stray argument throws. */
+function readFlags(argv: string[]): Record<string, string> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }]));
+  options.quiet = { type: 'boolean' };
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
 }
 
 function num(args: Record<string, string>, key: string, fallback: number): number {
@@ -80,7 +82,7 @@ function parseSpread(value: string): Spread {
 }
 
 export function optionsFrom(argv: string[]): SwarmOptions & { out?: string } {
-  const a = parseArgs(argv);
+  const a = readFlags(argv);
   const stages: Stage[] = a.stages
     ? a.stages.split(',').map((s) => {
         const [bots, seconds] = s.split(':').map(Number);
