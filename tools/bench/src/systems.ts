@@ -119,11 +119,18 @@ async function distributed(launch: Launch, name: 'dist1' | 'dist2', shards: numb
 
 async function peer(launch: Launch, env: Env): Promise<System> {
   const prefix = `sio${crypto.randomBytes(4).toString('hex')}`;
-  const nodes = await Promise.all(
+  const started = await Promise.allSettled(
     [1, 2].map((n) =>
       ServiceProcess.start(SERVER('socketio-peer'), { ...env, NODE_ID: String(n), REDIS_URL: launch.redisUrl, REDIS_PREFIX: prefix }, { ready: listening, timeoutMs: 15000, nodeArgs: launch.nodeArgs(`peer${n}`) }),
     ),
   );
+  const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // One node without the other is no peer: stop the one that started.
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw failed.reason;
+  }
   return {
     name: 'peer',
     urls: nodes.map((n) => n.url),
