@@ -16,7 +16,7 @@ module.exports = {
   moduleNameMapper: {
     '^@shardgate/(protocol|guard|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
     '^@shardgate/(gateway|shard|embedded|webclient)$': '<rootDir>/services/$1/src',
-    '^@shardgate/(harness|loadgen|bench)$': '<rootDir>/tools/$1/src',
+    '^@shardgate/(harness|loadgen)$': '<rootDir>/tools/$1/src',
   },
   // Real sockets, real Redis and NATS: give slow CI machines room, never hang forever.
   testTimeout: 30000,
