@@ -4,7 +4,7 @@
 // built `dist/` entry, which `npm test` builds first.
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {
@@ -16,7 +16,8 @@ module.exports = {
   moduleNameMapper: {
     '^@shardgate/protocol/browser$': '<rootDir>/packages/protocol/src/browser',
     '^@shardgate/(protocol|guard|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
-    '^@shardgate/(gateway|shard|embedded|loadgen|webclient)$': '<rootDir>/services/$1/src',
+    '^@shardgate/(gateway|shard|embedded|webclient)$': '<rootDir>/services/$1/src',
+    '^@shardgate/(harness|loadgen)$': '<rootDir>/tools/$1/src',
   },
   // Real sockets, real Redis and NATS: give slow CI machines room, never hang forever.
   testTimeout: 30000,

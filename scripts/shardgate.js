@@ -43,7 +43,7 @@ function run(command, args, options = {}) {
 
 function manifests() {
   const files = ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml'];
-  for (const dir of ['packages', 'services']) {
+  for (const dir of ['packages', 'services', 'tools']) {
     const base = path.join(ROOT, dir);
     if (!fs.existsSync(base)) continue;
     for (const name of fs.readdirSync(base)) {
@@ -96,7 +96,7 @@ const commands = {
   'start:gateway': (args) => run(process.execPath, ['services/gateway/dist/bin.js', ...args]),
   'start:shard': (args) => run(process.execPath, ['services/shard/dist/bin.js', ...args]),
   test: (args) => run(process.execPath, ['scripts/test.js', ...args]),
-  bench: (args) => run(process.execPath, ['scripts/bench.js', ...args]),
+  bench: (args) => run(process.execPath, ['tools/bench/dist/cli.js', ...args]),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -11,8 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Deployment, SHARED_NATS_URL, SHARED_REDIS_URL } from '../support/deployment';
-import { ROOT, ServiceProcess } from '../support/service';
+import { Deployment, ROOT, ServiceProcess, SHARED_NATS_URL, SHARED_REDIS_URL } from '@shardgate/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);

@@ -14,8 +14,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { BASE_IMAGE, buildkitClient, describeWithDocker, docker, parseSize, registryBuildArgs, type DockerResult } from './helpers/docker-engine';
 import { asList, asObj, readYaml, ROOT } from './helpers/files';
-import { KaetramClient } from '../support/kaetram-client';
-import { freePort, httpRequest } from '../support/service';
+import { KaetramClient, freePort, httpRequest } from '@shardgate/harness';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';

@@ -1,5 +1,4 @@
-import { KaetramClient, type Packet } from '../support/kaetram-client';
-import { ServiceProcess, httpRequest } from '../support/service';
+import { httpRequest, KaetramClient, type Packet, ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 const TOKEN = 'test-token-0123456789abcdef';

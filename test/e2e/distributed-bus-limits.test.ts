@@ -6,9 +6,7 @@
 // that fit, in order, with nothing lost.
 //
 // Source addresses: this file uses 127.0.90.x.
-import { decodeMap, isChatOf, isSpawnOf, type KaetramClient } from '../support/kaetram-client';
-import { Deployment, Players, SHARED_REDIS_URL, sleep, waitUntil, type Joined } from '../support/deployment';
-import { startNatsServer, type PrivateNatsServer } from '../../packages/bus/test/nats-server';
+import { decodeMap, Deployment, isChatOf, isSpawnOf, type Joined, type KaetramClient, Players, type PrivateNatsServer, SHARED_REDIS_URL, sleep, startNatsServer, waitUntil } from '@shardgate/harness';
 
 const MAX_PAYLOAD = 64 * 1024;
 

@@ -6,10 +6,7 @@
 //
 // Source addresses: this file uses 127.0.20.x to 127.0.26.x, one block per test.
 import { nodeIdOf } from '@shardgate/protocol';
-import { isChatOf, isDespawnOf, isSpawnOf, type KaetramClient, type Packet } from '../support/kaetram-client';
-import { Deployment, Players, sleep, waitUntil, wasAdmitted, type Joined } from '../support/deployment';
-import { startNatsServer, type PrivateNatsServer } from '../../packages/bus/test/nats-server';
-import { startRedisServer, type PrivateRedisServer } from '../support/redis-server';
+import { Deployment, isChatOf, isDespawnOf, isSpawnOf, type Joined, type KaetramClient, type Packet, Players, type PrivateNatsServer, type PrivateRedisServer, sleep, startNatsServer, startRedisServer, waitUntil, wasAdmitted } from '@shardgate/harness';
 
 /** The close reasons the Kaetram client knows (docs/kaetram-wire.md). */
 const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'invalidinput', 'cheating'];

@@ -5,8 +5,7 @@
 // Here the gateway is stopped with SIGSTOP for longer than SHARD_TIMEOUT_MS, then resumed.
 //
 // Source addresses: this file uses 127.0.91.x.
-import { isChatOf } from '../support/kaetram-client';
-import { Deployment, Players, SHARED_NATS_URL, SHARED_REDIS_URL, sleep } from '../support/deployment';
+import { Deployment, isChatOf, Players, SHARED_NATS_URL, SHARED_REDIS_URL, sleep } from '@shardgate/harness';
 
 let deployment: Deployment;
 const players = new Players();

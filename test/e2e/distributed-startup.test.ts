@@ -2,8 +2,7 @@
 // loopback port where nothing listens, a gateway and a shard open their admin port at once
 // (/healthz 200, /readyz 503), log one line per failed attempt naming the URL without its
 // credentials, and exit 0 within a second of SIGTERM.
-import { GATEWAY_BIN, SHARD_BIN } from '../support/deployment';
-import { ServiceProcess, freePort, httpRequest } from '../support/service';
+import { GATEWAY_BIN, SHARD_BIN, ServiceProcess, freePort, httpRequest } from '@shardgate/harness';
 
 const SECRET = 'hunter2-not-in-logs';
 

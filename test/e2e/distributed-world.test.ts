@@ -7,10 +7,7 @@
 // Source addresses: this file uses 127.0.7.x to 127.0.9.x, one per test, so that per-IP
 // limits of different tests never interfere.
 import { nodeIdOf } from '@shardgate/protocol';
-import { isChatOf, isDespawnOf, isMoveOf, isSpawnOf, type KaetramClient } from '../support/kaetram-client';
-import { Deployment, GATEWAY_BIN, Players, SHARD_BIN, SHARED_NATS_URL, SHARED_REDIS_URL, sleep, waitUntil, wasAdmitted } from '../support/deployment';
-import { ServiceProcess, httpRequest } from '../support/service';
-import { walkX } from '../support/walk';
+import { Deployment, GATEWAY_BIN, httpRequest, isChatOf, isDespawnOf, isMoveOf, isSpawnOf, type KaetramClient, Players, ServiceProcess, SHARD_BIN, SHARED_NATS_URL, SHARED_REDIS_URL, sleep, waitUntil, walkX, wasAdmitted } from '@shardgate/harness';
 
 const STEP_MS = 25;
 const MAX_PER_IP = 5;

@@ -1,5 +1,4 @@
-import { KaetramClient } from '../support/kaetram-client';
-import { ServiceProcess } from '../support/service';
+import { KaetramClient, ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 const MAX_PAYLOAD = 1024;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServiceProcess, httpRequest } from '../support/service';
+import { httpRequest, ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 
@@ -39,7 +39,7 @@ describe('embedded - starting and stopping the way a user does', () => {
   });
 
   it('on SIGTERM turns not ready, closes players with maintenance after a notice, and exits 0', async () => {
-    const { KaetramClient } = await import('../support/kaetram-client');
+    const { KaetramClient } = await import('@shardgate/harness');
     const service = await ServiceProcess.start(EMBEDDED, { CONNECT_INTERVAL_MS: '0' });
     const client = await KaetramClient.connect(service.url);
     await client.joinAsGuest();

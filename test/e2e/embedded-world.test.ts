@@ -1,6 +1,4 @@
-import { KaetramClient, decodeMap, type Packet } from '../support/kaetram-client';
-import { ServiceProcess } from '../support/service';
-import { walkX } from '../support/walk';
+import { decodeMap, KaetramClient, type Packet, ServiceProcess, walkX } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 const STEP_MS = 25;

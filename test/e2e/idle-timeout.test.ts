@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ServiceProcess } from '../support/service';
+import { ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { freePort, httpRequest, ROOT } from '../support/service';
+import { freePort, httpRequest, ROOT } from '@shardgate/harness';
 
 interface Launched {
   launcher: ChildProcess;

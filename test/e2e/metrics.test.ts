@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { KaetramClient } from '../support/kaetram-client';
-import { ServiceProcess } from '../support/service';
+import { KaetramClient, ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 const promtool = spawnSync('promtool', ['--version']).status === 0;

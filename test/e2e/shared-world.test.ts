@@ -5,9 +5,7 @@
 // on the way. Then the world loses a shard to kill -9, and another is stopped with SIGTERM.
 //
 // Source addresses: this file uses 127.0.12.x.
-import type { KaetramClient, Packet } from '../support/kaetram-client';
-import { Deployment, Players, SHARED_NATS_URL, SHARED_REDIS_URL, sleep, waitUntil, type Joined } from '../support/deployment';
-import type { ServiceProcess } from '../support/service';
+import { Deployment, Players, SHARED_NATS_URL, SHARED_REDIS_URL, sleep, waitUntil, type Joined, type KaetramClient, type Packet, type ServiceProcess } from '@shardgate/harness';
 
 const VERSION = 'alpha-2.5.1';
 const SPEED_MS = 30;

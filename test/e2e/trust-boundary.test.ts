@@ -1,5 +1,4 @@
-import { KaetramClient } from '../support/kaetram-client';
-import { ServiceProcess, httpRequest } from '../support/service';
+import { httpRequest, KaetramClient, ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
 const TOKEN = 'trust-test-token-0123456789';

@@ -2,8 +2,7 @@
 // (just under) MESSAGE_LIMIT asks for List and Who over and over; the bytes it gets back are
 // compared with the bytes it sent. Map is not sent on request: only for regions the client
 // does not have yet, so walking back and forth over a border gets each region's Map once.
-import { KaetramClient } from '../support/kaetram-client';
-import { ServiceProcess } from '../support/service';
+import { KaetramClient, ServiceProcess } from '@shardgate/harness';
 import { joinMany, sleep } from './helpers';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';

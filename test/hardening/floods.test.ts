@@ -10,7 +10,7 @@
 // Source addresses: 127.0.50.x bots, 127.0.51-52.x message flooders, 127.0.53.1 one-IP flood,
 // 127.0.60-67.x many-IP flood, 127.0.70.x slowloris, 127.0.71.1 idle-after-join.
 import WebSocket from 'ws';
-import { ServiceProcess } from '../support/service';
+import { ServiceProcess } from '@shardgate/harness';
 import { Fleet, nowMs } from './fleet';
 import { RawClient, badLogLines, p99Bound, sleep, strayStderr, upgradeRequest, type LatencySummary } from './helpers';
 

@@ -9,8 +9,7 @@
 //   node_modules/.bin/jest test/hardening/fuzz-frames.test.ts
 //   FUZZ_SEED=123 FUZZ_FRAMES=200000 node_modules/.bin/jest test/hardening/fuzz-frames.test.ts
 import { parseClientFrame } from '@shardgate/protocol';
-import { KaetramClient } from '../support/kaetram-client';
-import { ServiceProcess } from '../support/service';
+import { KaetramClient, ServiceProcess } from '@shardgate/harness';
 import { Inspector, MB, badLogLines, chatRoundTrip, joinMany, prng, rssBytes, sleep, strayStderr, waitMetric } from './helpers';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';

@@ -5,13 +5,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import { KaetramClient, type Packet } from '../support/kaetram-client';
-import type { LogLine, ServiceProcess } from '../support/service';
+import { KaetramClient, type LogLine, type Packet, type ServiceProcess } from '@shardgate/harness';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** mulberry32: the same seed gives the same stream, so a fuzz run reproduces. */
-export { mulberry32 as prng } from '../../services/loadgen/src/prng';
+export { mulberry32 as prng } from '../../tools/loadgen/src/prng';
 
 /** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
 export function rssBytes(pid: number): number {

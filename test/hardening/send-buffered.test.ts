@@ -5,7 +5,7 @@
 //   node_modules/.bin/jest test/hardening/send-buffered.test.ts
 //
 // Source addresses: 127.0.82.x chatting bots, 127.0.83.1 the reader that pauses.
-import { ServiceProcess } from '../support/service';
+import { ServiceProcess } from '@shardgate/harness';
 import { Fleet } from './fleet';
 import { MB, RawClient, sleep } from './helpers';
 

@@ -2,7 +2,7 @@
 // 1000, HANDSHAKE_TIMEOUT_MS 10 s, CONNECT_INTERVAL_MS 5 s), 1 200 IPs each open one WebSocket
 // and say nothing; real players arriving meanwhile all get in. A slot is taken at Login, so a
 // world at MAX_PLAYERS still refuses the next Login with worldfull.
-import { ServiceProcess } from '../support/service';
+import { ServiceProcess } from '@shardgate/harness';
 import { RawClient, sleep } from './helpers';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';

@@ -14,7 +14,7 @@
 // the unsent bytes, and past MAX_BACKPRESSURE_BYTES the gateway closes the reader.
 //
 // Source addresses: 127.0.80.x chatting bots, 127.0.81.x slow readers.
-import { ServiceProcess } from '../support/service';
+import { ServiceProcess } from '@shardgate/harness';
 import { Fleet, nowMs } from './fleet';
 import { Inspector, MB, RawClient, badLogLines, p99Bound, rssBytes, sleep, strayStderr } from './helpers';
 

@@ -1,7 +1,7 @@
 // NATS going away and coming back, on a PRIVATE nats-server (never the shared one at 4222):
 // SIGKILL it, check what the bus does meanwhile, restart it on the same port.
 import { BusBufferFullError, BusDisconnectedError, type BusError, type BusStatus, NatsBus, type NatsBusOptions } from '../src/index';
-import { type PrivateNatsServer, startNatsServer } from './nats-server';
+import { type PrivateNatsServer, startNatsServer } from '@shardgate/harness';
 import { readU32, sleep, u32, waitFor, waitForStatus } from './wait';
 
 const RECONNECTED_WITHIN_MS = 10_000;

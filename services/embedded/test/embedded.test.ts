@@ -1,8 +1,7 @@
 import { Writable } from 'node:stream';
 import { ConfigError } from '@shardgate/config';
 import { readEmbeddedConfig, startEmbedded, type Embedded } from '@shardgate/embedded';
-import { KaetramClient } from '../../../test/support/kaetram-client';
-import { httpRequest } from '../../../test/support/service';
+import { httpRequest, KaetramClient } from '@shardgate/harness';
 
 /** Collects the JSON log lines a service writes. */
 function logSink(): { stream: Writable; lines: Array<Record<string, unknown>> } {

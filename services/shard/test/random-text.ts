@@ -2,7 +2,7 @@
 // its seed and reproduces.
 
 // The repository's one mulberry32 (the hardening helpers re-export it too).
-export { mulberry32 as prng } from '../../loadgen/src/prng';
+export { mulberry32 as prng } from '../../../tools/loadgen/src/prng';
 
 const codes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
 
