@@ -69,7 +69,7 @@ export interface GatewayHeartbeat {
 export type ControlMessage =
   | { type: 'ban'; ip: string }
   | { type: 'kick'; instance: string; reason: CloseReason }
-  | { type: 'teleport'; instance: string; x: number; y: number };
+  | { type: 'teleport'; instance: string; x: number; y: number; id?: string };
 
 export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
@@ -196,8 +196,8 @@ export function decodeControl(bytes: Uint8Array): ControlMessage {
   if (v.type === 'kick' && typeof v.instance === 'string' && isCloseReason(v.reason)) {
     return { type: 'kick', instance: v.instance, reason: v.reason };
   }
-  if (v.type === 'teleport' && typeof v.instance === 'string' && isCount(v.x) && isCount(v.y)) {
-    return { type: 'teleport', instance: v.instance, x: v.x, y: v.y };
+  if (v.type === 'teleport' && typeof v.instance === 'string' && isCount(v.x) && isCount(v.y) && (v.id === undefined || (typeof v.id === 'string' && v.id.length <= 64))) {
+    return { type: 'teleport', instance: v.instance, x: v.x, y: v.y, ...(v.id === undefined ? {} : { id: v.id }) };
   }
   throw new EnvelopeError('control: unknown message');
 }

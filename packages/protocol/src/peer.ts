@@ -11,7 +11,8 @@ import { EnvelopeError } from './envelopes';
  *   received yet (text, in order), the region he came from, why, and when he left (ms);
  * - `e` / `c`: a client packet (with when it reached me, ms) / close for a player I handed
  *   you, that reached me after;
- * - `f` fence: his gateway routes to you now; nothing more of his will come through me.
+ * - `f` fence: his gateway routes to you now; nothing more of his will come through me;
+ * - `t` teleport: an operator's teleport (its id) that reached me after I handed him to you.
  */
 export type PeerOp =
   | [kind: 'a', regions: number[], text: string, ignore: string | null]
@@ -20,7 +21,8 @@ export type PeerOp =
   | [kind: 'h', record: unknown, gateway: string, pending: string[], from: number, cause: HandoffCause, sentAt: number]
   | [kind: 'e', instance: string, id: number, data: unknown, at: number]
   | [kind: 'c', instance: string]
-  | [kind: 'f', instance: string];
+  | [kind: 'f', instance: string]
+  | [kind: 't', instance: string, x: number, y: number, id: string];
 
 export type HandoffCause = 'walk' | 'teleport' | 'rebalance' | 'drain';
 export const HANDOFF_CAUSES: readonly HandoffCause[] = ['walk', 'teleport', 'rebalance', 'drain'];
@@ -65,6 +67,8 @@ function validOp(op: unknown): op is PeerOp {
         HANDOFF_CAUSES.includes(op[5] as HandoffCause) &&
         typeof op[6] === 'number'
       );
+    case 't':
+      return op.length === 5 && isString(op[1]) && isRegion(op[2]) && isRegion(op[3]) && isString(op[4]);
     case 'e':
       return op.length === 5 && isString(op[1]) && typeof op[2] === 'number' && typeof op[4] === 'number' && Number.isFinite(op[4]);
     default:

@@ -39,6 +39,12 @@ export interface SharedWorld {
   drainTimeoutMs: number;
 }
 
+/** Guest names of a shard that shares its world: Guest1-<shard>, Guest2-<shard>, ... */
+function guestNames(shard: string): () => string {
+  let count = 0;
+  return () => `Guest${++count}-${shard}`;
+}
+
 /** Ticks this far apart mean the process itself stalled (see expireGateways). */
 const STALL_MS = 1000;
 
@@ -100,6 +106,8 @@ export class Shard {
       now: this.now,
       ...(options.random ? { random: options.random } : {}),
       publishPeer: this.publishPeer,
+      // Every shard of a world counts its own guests: the shard's id keeps the names unique.
+      ...(options.world === undefined ? {} : { guestName: guestNames(this.id) }),
     });
     this.membership =
       options.world === undefined
@@ -339,9 +347,10 @@ export class Shard {
       return;
     }
     if (message.type !== 'teleport') return;
-    if (!this.world.players.has(message.instance)) return;
-    const moved = this.world.teleport(message.instance, message.x, message.y);
-    this.logger.info({ instance: message.instance, x: message.x, y: message.y, moved }, moved ? 'player teleported' : 'teleport refused');
+    const outcome = this.world.teleport(message.instance, message.x, message.y, message.id);
+    if (outcome === 'unknown' || outcome === 'done') return; // another shard's player (or done already)
+    this.world.flushPeers();
+    this.logger.info({ instance: message.instance, x: message.x, y: message.y, outcome }, outcome === 'refused' ? 'teleport refused' : 'player teleported');
   }
 
   private onGatewayHeartbeat(payload: Uint8Array): void {

@@ -95,6 +95,8 @@ export class World implements ConnectionHost, PlayerHost {
   /** Draining: every player goes to another shard of the world. */
   private draining = false;
   private guests = 0;
+  /** Ids of the last operator teleports done here (a teleport may reach a shard twice during a hand-off). */
+  private readonly teleportsDone: string[] = [];
   private readonly guestName: (() => string) | undefined;
 
   constructor(options: WorldOptions) {
@@ -256,9 +258,26 @@ export class World implements ConnectionHost, PlayerHost {
     return this.slots.size;
   }
 
-  /** An operator's teleport of a player held here. False: not in the world, or not walkable. */
-  teleport(instance: string, x: number, y: number): boolean {
-    return this.players.get(instance)?.teleport(x, y) ?? false;
+  /**
+   * An operator's teleport of a player held here; one handed to another shard meanwhile is
+   * followed there. `id` (the admin command's) makes it happen once however it arrives.
+   * 'moved': teleported here; 'followed': sent on; 'refused': not in the world or not walkable;
+   * 'unknown': not here; 'done': already done (the same command by another way).
+   */
+  teleport(instance: string, x: number, y: number, id?: string): 'moved' | 'followed' | 'refused' | 'unknown' | 'done' {
+    if (id !== undefined && this.teleportsDone.includes(id)) return 'done';
+    const player = this.players.get(instance);
+    if (player === undefined) {
+      const next = this.border.whereIs(instance);
+      if (next === undefined || id === undefined) return 'unknown';
+      this.border.push(next, ['t', instance, x, y, id]);
+      return 'followed';
+    }
+    if (id !== undefined) {
+      this.teleportsDone.push(id);
+      if (this.teleportsDone.length > 256) this.teleportsDone.shift();
+    }
+    return player.teleport(x, y) ? 'moved' : 'refused';
   }
 
   /** Instances of the players in the world (after Ready). */
@@ -435,6 +454,12 @@ export class World implements ConnectionHost, PlayerHost {
       case 'f':
         if (!this.border.awaitingFence(op[1])) return this.rejectPeer('unknown');
         return this.releaseHeld(op[1]);
+      case 't': {
+        const outcome = this.teleport(op[1], op[2], op[3], op[4]);
+        if (outcome === 'unknown') this.rejectPeer('unknown');
+        else this.logger.info({ instance: op[1], x: op[2], y: op[3], outcome }, 'operator teleport followed a hand-off');
+        return;
+      }
     }
   }
 

@@ -126,7 +126,7 @@ export class Cluster {
   /** An operator's teleport, on whichever shard holds the player. */
   teleport(instance: string, x: number, y: number): boolean {
     const holder = this.holder(instance);
-    return holder !== undefined && this.world(holder).teleport(instance, x, y);
+    return holder !== undefined && this.world(holder).teleport(instance, x, y) === 'moved';
   }
 
   /** One tick on every shard, in id order, then everything on the bus delivered. */
