@@ -12,7 +12,7 @@ import { startNatsServer, type PrivateNatsServer } from '../../packages/bus/test
 import { startRedisServer, type PrivateRedisServer } from '../support/redis-server';
 
 /** The close reasons the Kaetram client knows (kaetram-wire.md). */
-const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'invalidinput', 'cheating'];
+const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'disabledregister', 'invalidinput', 'cheating'];
 
 let redis: PrivateRedisServer;
 let nats: PrivateNatsServer;

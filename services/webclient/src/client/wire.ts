@@ -19,7 +19,7 @@ export const DIRECTIONS: Readonly<Record<Direction, { dx: number; dy: number; or
   right: { dx: 1, dy: 0, orientation: Orientation.Right },
 });
 
-/** What Kaetram's client shows for each close reason (its `handleUTF8` table). */
+/** What Kaetram's client shows for each close reason (`Messages.handleCloseReason`, messages.ts). */
 export const CLOSE_REASON_TEXT: Readonly<Record<CloseReason, string>> = Object.freeze({
   updated: 'The game has been updated. Please clear your browser cache.',
   toofast: 'You are trying to log in too fast from the same connection.',
@@ -35,6 +35,7 @@ export const CLOSE_REASON_TEXT: Readonly<Record<CloseReason, string>> = Object.f
   worldfull: 'The servers are currently full!',
   maintenance: 'The server is currently under maintenance.',
   disallowed: 'The server is currently not accepting connections!',
+  disabledregister: 'Registration is currently disabled.',
   invalidinput: 'The input you have entered is invalid. Please do not use special characters.',
   cheating: 'An error in client-server syncing has occurred.',
 });
