@@ -9,15 +9,19 @@ import type { GameMap } from './game-map';
 export interface ShardConfig {
   /** World id the client sees as the handshake's `serverId`; also the shard's bus id (its decimal string). */
   serverId: number;
-  /** The Kaetram client version accepted by the handshake (`gVer`); anything else is closed with `updated`. */
+  /**
+   * The Kaetram client version accepted by the handshake (`gVer`); anything else is closed with
+   * `updated`. The default is the stock client's (Kaetram-Open 4bdbd6d: `GVER` in .env.defaults,
+   * the client's astro.config.ts), compared as Kaetram's `Incoming.handleHandshake` does.
+   */
   gameVersion: string;
   /** Connections this shard takes; beyond that an open is refused with `worldfull`. */
   maxPlayers: number;
-  /** Time between Welcome and Ready before the client is closed with `timeout`. */
+  /** Time between Welcome and Ready before the client is closed with `error` (Kaetram's `Player.intro`). */
   readyTimeoutMs: number;
   /** Connected to Welcome (handshake and login), else closed with `timeout`. */
   handshakeTimeoutMs: number;
-  /** Milliseconds a player takes to walk one tile (Kaetram's 250); sent in Welcome and enforced on steps. */
+  /** Milliseconds a player takes to walk one tile (Kaetram's `Modules.Defaults.MOVEMENT_SPEED`, 220); sent in Welcome and Spawn, enforced on steps. */
   movementSpeedMs: number;
   /** Game tick: queues are flushed to the gateways once per tick. */
   tickMs: number;
@@ -31,10 +35,10 @@ export interface ShardConfig {
 
 export const SHARD_DEFAULTS = Object.freeze({
   serverId: 1,
-  gameVersion: 'alpha-2.5.1',
+  gameVersion: '0.5.5-beta',
   maxPlayers: 1000,
   readyTimeoutMs: 7000,
-  movementSpeedMs: 250,
+  movementSpeedMs: 220,
   handshakeTimeoutMs: 10000,
   tickMs: 50,
   gatewayTimeoutMs: 5000,

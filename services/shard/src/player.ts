@@ -25,6 +25,9 @@ const ATTACK_RANGE = 1;
 const RANK_NONE = 0;
 const PLAYER_TYPE = 0;
 const ARMOUR_KEY = 'clotharmor';
+const ARMOUR_NAME = 'Cloth Armor';
+// Every player wears the same, so every Spawn shares one list (serialized with the packet).
+const EQUIPMENTS = P.playerEquipments(ARMOUR_KEY, ARMOUR_NAME);
 
 /** One connection on this shard, from `Connected` to its close. */
 export class Player implements Recipient {
@@ -102,9 +105,12 @@ export class Player implements Recipient {
     this.world.network.drop(this.instance);
   }
 
-  /** Called by the world's tick when this player's Ready deadline passed (a player logs in once). */
+  /**
+   * Called by the world's tick when this player's Ready deadline passed (a player logs in
+   * once). Kaetram's `Player.intro` rejects with `error` when Ready is 7 s late.
+   */
   readyTimedOut(): void {
-    if (this.state === 'welcomed') this.close(CloseReasons.Timeout);
+    if (this.state === 'welcomed') this.close(CloseReasons.Error);
   }
 
   setPosition(x: number, y: number): void {
@@ -129,6 +135,7 @@ export class Player implements Recipient {
       attackRange: ATTACK_RANGE,
       rank: RANK_NONE,
       pvp: false,
+      equipments: EQUIPMENTS,
     };
   }
 
@@ -147,7 +154,8 @@ export class Player implements Recipient {
     if (!this.inState('connected')) return;
     if (data.gVer !== this.world.gameVersion) return this.close(CloseReasons.Updated);
     this.state = 'handshaken';
-    this.world.network.sendImmediate(this.instance, P.handshake(this.instance, this.world.serverId, this.world.now()));
+    // serverTime as Kaetram's `Incoming.handleHandshake`: `~~performance.now()`, the client's clock base.
+    this.world.network.sendImmediate(this.instance, P.handshake(this.instance, this.world.serverId, this.world.serverTime()));
   }
 
   private handleLogin(data: LoginData): void {
@@ -155,13 +163,15 @@ export class Player implements Recipient {
     if (!this.inState('handshaken')) return;
     // No account store yet: only guests get in (README "Login").
     if (data.opcode === Opcodes.Login.Login) return this.close(CloseReasons.InvalidLogin);
-    if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.Disallowed);
+    // Register: Kaetram's `Incoming.handleLogin` answers `disabledregister` when registration is off.
+    if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.DisabledRegister);
     this.name = this.world.nextGuestName();
     const at = this.world.spawnPosition();
     this.setPosition(at.x, at.y);
     this.state = 'welcomed';
     this.readyDeadline = this.world.expectReady(this);
-    this.world.network.send(this.instance, P.welcome({ ...this.spawnData(), mana: MANA, maxMana: MANA, experience: 0 }));
+    const { equipments: _worn, ...own } = this.spawnData();
+    this.world.network.send(this.instance, P.welcome({ ...own, mana: MANA, maxMana: MANA, experience: 0 }));
   }
 
   sendList(): void {
@@ -197,26 +207,29 @@ export class Player implements Recipient {
         this.step(to, now);
         return;
       case Opcodes.Movement.Stop: {
-        if (!this.step(to, now)) return;
+        const moved = this.step(to, now);
+        if (moved === null) return;
         if (data.orientation !== undefined && data.orientation <= P.Orientation.Right && data.orientation !== this.orientation) {
           this.orientation = data.orientation;
           this.spawnCache = null;
         }
-        this.world.network.sendToSurroundingRegions(this.region, P.stopText(this.instance, this.x, this.y, this.orientation), this.instance);
+        // Kaetram's `handleMovementStop` ends in `setPosition`, which relays a Move, never a
+        // Stop: observers walk the last tile (a Stop would cut their copy of the walk short).
+        if (!moved) this.world.network.sendToSurroundingRegions(this.region, P.moveText(this.instance, this.x, this.y), this.instance);
         return;
       }
     }
   }
 
-  /** Applies a plausible step (relayed as Move), or teleports the client back. */
-  private step(to: Position, now: number): boolean {
+  /** Applies a plausible step (relayed as Move; true if it moved), or teleports the client back (null). */
+  private step(to: Position, now: number): boolean | null {
     const verdict = checkStep(this.world.map, this, to, this.steps, now);
     if (!verdict.ok) {
       this.refuseMove();
-      return false;
+      return null;
     }
     if (verdict.moved) this.world.moveTo(this, to.x, to.y);
-    return true;
+    return verdict.moved;
   }
 
   private refuseMove(): void {

@@ -34,6 +34,8 @@ export interface WorldOptions {
   metrics: ShardMetrics;
   logger: Logger;
   now?: () => number;
+  /** Milliseconds since the process started (`performance.now`); tests pass a controllable one. */
+  uptime?: () => number;
   random?: () => number;
 }
 
@@ -53,6 +55,7 @@ export class World implements ConnectionHost {
   readonly serverId: number;
   readonly gameVersion: string;
   readonly now: () => number;
+  private readonly uptime: () => number;
   /** The seed's hook: an admitted connection enters here. False for a duplicate instance. */
   connectionCallback: (instance: string, ip: string, gateway: string) => boolean;
   private readonly readyTimeoutMs: number;
@@ -74,6 +77,7 @@ export class World implements ConnectionHost {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.movementSpeedMs = options.movementSpeedMs ?? DEFAULT_MOVEMENT_SPEED;
     this.now = options.now ?? Date.now;
+    this.uptime = options.uptime ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     this.regions = new RegionIndex<Player>(this.map.grid);
@@ -168,6 +172,15 @@ export class World implements ConnectionHost {
     const instances: string[] = [];
     for (const p of this.players.values()) if (p.state === 'ready') instances.push(p.instance);
     return instances;
+  }
+
+  /**
+   * The Handshake's `serverTime`: Kaetram's `~~performance.now()` (int32 milliseconds since the
+   * process started), the base the client's step timestamps are kept in. Epoch milliseconds
+   * would not fit an int32.
+   */
+  serverTime(): number {
+    return ~~this.uptime();
   }
 
   reject(reason: RejectReason): void {

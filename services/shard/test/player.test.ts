@@ -18,7 +18,7 @@ describe('Player lifecycle', () => {
     t.tick();
     t.send('01', Packets.Handshake, { gVer: VERSION });
     expect(t.published).toHaveLength(2); // no tick in between
-    expect(t.received.packets('01')[1]).toEqual([1, { type: 'client', instance: '01', serverId: 7, serverTime: t.clock.t }]);
+    expect(t.received.packets('01')[1]).toEqual([1, { type: 'client', instance: '01', serverId: 7, serverTime: t.clock.t - 1_000_000 }]);
   });
 
   it('lifecycle - Connected stays first when the handshake comes before the tick', () => {
@@ -74,7 +74,7 @@ describe('Player lifecycle', () => {
       maxHitPoints: 69,
       mana: 44,
       maxMana: 44,
-      movementSpeed: 250,
+      movementSpeed: 220,
       orientation: 1,
       attackRange: 1,
       rank: 0,
@@ -88,7 +88,7 @@ describe('Player lifecycle', () => {
 
   it.each([
     [0, 'invalidlogin'],
-    [1, 'disallowed'],
+    [1, 'disabledregister'],
   ])('lifecycle - login opcode %i is closed with %s (no account store)', (opcode, reason) => {
     const t = createTestWorld();
     t.connect('01');
@@ -98,7 +98,7 @@ describe('Player lifecycle', () => {
     expect(t.received.closeOf('01')).toBe(reason);
   });
 
-  it('lifecycle - no Ready within READY_TIMEOUT_MS is closed with timeout', () => {
+  it('lifecycle - no Ready within READY_TIMEOUT_MS is closed with error (Kaetram Player.intro)', () => {
     const t = createTestWorld({ readyTimeoutMs: 7000 });
     t.connect('01');
     t.connect('02');
@@ -112,7 +112,7 @@ describe('Player lifecycle', () => {
     expect(t.received.closeOf('01')).toBeUndefined();
     t.clock.advance(1);
     t.tick();
-    expect(t.received.closeOf('01')).toBe('timeout');
+    expect(t.received.closeOf('01')).toBe('error');
     expect(t.received.closeOf('02')).toBeUndefined();
     expect(t.world.players.get('02')!.state).toBe('ready');
   });
