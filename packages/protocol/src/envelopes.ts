@@ -1,4 +1,5 @@
 import { decode, encode, Encoder } from '@msgpack/msgpack';
+import { isGameVersion } from './game-version';
 import { isCloseReason, type CloseReason } from './close-reasons';
 import type { ClientPacket } from './packet-data';
 
@@ -42,6 +43,11 @@ export interface ShardHeartbeat {
   accepting: boolean;
   /** gateway-visible world id (the handshake's serverId) */
   serverId: number;
+  /**
+   * The `gVer` the shard accepts (GAME_VERSION), so gateways can tell clients which version
+   * to send (`GET /version`). Optional: a heartbeat from an older shard has none.
+   */
+  gameVersion?: string;
 }
 
 export interface GatewayHeartbeat {
@@ -152,6 +158,7 @@ export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {
   if (typeof v.shard !== 'string' || !isCount(v.players) || !isCount(v.capacity) || typeof v.accepting !== 'boolean' || !isCount(v.serverId)) {
     throw new EnvelopeError('shard heartbeat: bad fields');
   }
+  if (v.gameVersion !== undefined && !isGameVersion(v.gameVersion)) throw new EnvelopeError('shard heartbeat: bad gameVersion');
   return v as unknown as ShardHeartbeat;
 }
 

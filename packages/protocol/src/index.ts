@@ -12,6 +12,7 @@ export { createSubjects } from './subjects';
 export type { Subjects } from './subjects';
 export { InstanceIds, nodeIdOf, MAX_NODE_ID } from './instance-id';
 export { RegionGrid, MapSizeError, REGION_SIZE } from './regions';
+export { STOCK_CLIENT_VERSION, GAME_VERSION_PATTERN, isGameVersion } from './game-version';
 export {
   EventKind,
   EnvelopeError,

@@ -9,6 +9,8 @@ export interface ShardInfo {
   accepting: boolean;
   /** Players this gateway sent since the shard's last heartbeat, so a burst cannot overfill it. */
   pending: number;
+  /** The `gVer` the shard accepts, when its heartbeat says. */
+  gameVersion?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export class ShardRegistry {
       capacity: heartbeat.capacity,
       accepting: heartbeat.accepting,
       pending: 0,
+      ...(heartbeat.gameVersion !== undefined ? { gameVersion: heartbeat.gameVersion } : {}),
     });
     this.liveness.seen(heartbeat.shard, this.now());
   }
@@ -78,6 +81,17 @@ export class ShardRegistry {
       if (!best || info.players + info.pending < best.players + best.pending) best = info;
     }
     return best;
+  }
+
+  /**
+   * The game version a new client should send: that of the shard routing would give it now
+   * (`pick`), else of any shard that says; undefined before any heartbeat says.
+   */
+  gameVersion(preferred?: string): string | undefined {
+    const picked = this.pick(preferred)?.gameVersion;
+    if (picked !== undefined) return picked;
+    for (const info of this.shards.values()) if (info.gameVersion !== undefined) return info.gameVersion;
+    return undefined;
   }
 
   reserve(shard: string): void {

@@ -7,6 +7,7 @@ import { createRegistry, createShardMetrics } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { runService } from '@shardgate/runner';
 import { readShardConfig } from './config';
+import { loadMapFile } from './map-file';
 import { Shard } from './shard';
 import { chooseShardId } from './shard-id';
 
@@ -29,6 +30,8 @@ runService('shard', async () => {
   const natsUrl = reader.optionalString('NATS_URL', NATS_URL, 'nats:// URLs, comma-separated');
   if (natsUrl === undefined) reader.problem('NATS_URL: required by a standalone shard (the embedded mode is `npm start`)');
   reader.done();
+  // The map before the bus: a bad MAP_FILE stops the start at once, with one line naming it.
+  const map = config.mapFile !== undefined ? loadMapFile(config.mapFile) : undefined;
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'shard' });
   const bus = await NatsBus.connect({
@@ -45,7 +48,7 @@ runService('shard', async () => {
   logger = createLogger({ level: processConfig.logLevel, service: 'shard', node });
   bus.onStatus((status) => logger.info({ status }, 'bus status'));
   const registry = createRegistry('shard', node);
-  const shard = new Shard({ config, bus, subjects, logger, metrics: createShardMetrics(registry) });
+  const shard = new Shard({ config, bus, subjects, logger, metrics: createShardMetrics(registry), ...(map ? { map } : {}) });
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,

@@ -2,7 +2,7 @@ import type { EnvReader } from '@shardgate/config';
 import type { Bus } from '@shardgate/bus';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
-import type { Subjects } from '@shardgate/protocol';
+import { GAME_VERSION_PATTERN, STOCK_CLIENT_VERSION, type Subjects } from '@shardgate/protocol';
 import type { GameMap } from './game-map';
 
 /** Everything a shard reads from its environment, validated once at start. */
@@ -35,7 +35,7 @@ export interface ShardConfig {
 
 export const SHARD_DEFAULTS = Object.freeze({
   serverId: 1,
-  gameVersion: '0.5.5-beta',
+  gameVersion: STOCK_CLIENT_VERSION,
   maxPlayers: 1000,
   readyTimeoutMs: 7000,
   movementSpeedMs: 220,
@@ -45,8 +45,6 @@ export const SHARD_DEFAULTS = Object.freeze({
   heartbeatMs: 1000,
 });
 
-// Printable ASCII without spaces: what Kaetram's version strings look like, and safe in logs.
-const VERSION = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * Reads the shard's variables. Problems are collected in `reader`; the entry file calls
@@ -56,7 +54,7 @@ export function readShardConfig(reader: EnvReader): ShardConfig {
   const d = SHARD_DEFAULTS;
   const config: ShardConfig = {
     serverId: reader.int('SERVER_ID', d.serverId, { min: 1, max: 99_999 }),
-    gameVersion: reader.string('GAME_VERSION', d.gameVersion, VERSION, '1 to 64 printable ASCII characters without spaces'),
+    gameVersion: reader.string('GAME_VERSION', d.gameVersion, GAME_VERSION_PATTERN, '1 to 64 printable ASCII characters without spaces'),
     maxPlayers: reader.int('MAX_PLAYERS', d.maxPlayers, { min: 1, max: 1_000_000 }),
     readyTimeoutMs: reader.int('READY_TIMEOUT_MS', d.readyTimeoutMs, { min: 1, max: 3_600_000 }),
     handshakeTimeoutMs: reader.int('HANDSHAKE_TIMEOUT_MS', d.handshakeTimeoutMs, { min: 100, max: 3_600_000 }),

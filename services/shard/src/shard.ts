@@ -225,6 +225,7 @@ export class Shard {
       capacity: this.config.maxPlayers,
       accepting: this.accepting,
       serverId: this.config.serverId,
+      gameVersion: this.config.gameVersion,
     };
     try {
       this.bus.publish(this.subjects.shardHeartbeat, encodeEnvelope(heartbeat));

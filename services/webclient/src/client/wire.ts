@@ -3,8 +3,9 @@
 import { KAETRAM_CLOSE_CODE, type CloseReason } from '@shardgate/protocol/src/close-reasons';
 import { Opcodes, Packets } from '@shardgate/protocol/src/packets';
 import { REGION_SIZE } from '@shardgate/protocol/src/regions';
+import { STOCK_CLIENT_VERSION } from '@shardgate/protocol/src/game-version';
 
-export { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE };
+export { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE, STOCK_CLIENT_VERSION };
 
 /** A packet as the server sends it: `[id, data]` or `[id, opcode, data]`. */
 export type Packet = unknown[];
