@@ -286,6 +286,15 @@ describe('kaetram conformance - the world', () => {
     expect(await b.client.waitFor((p) => p[0] === 13)).toEqual([13, { instance: a.instance }]);
   });
 
+  it('Network: /ping gets [18, 0, null] (Player.ping), the pong [18, [1]] gets [25, 2, {message, colour, source}] (Incoming.handleNetwork -> Player.notify)', async () => {
+    const a = await join();
+    a.client.send([19, ['/ping']]);
+    expect(await a.client.waitForId(18)).toEqual([18, 0, null]);
+    a.client.send([18, [1]]);
+    const notice = (await a.client.waitForId(25)) as [number, number, Record<string, unknown>];
+    expect(notice).toEqual([25, 2, { message: expect.stringMatching(/^Latency of \d+ms$/), colour: 'red', source: '' }]);
+  });
+
   it("Close reasons: every reason shardgate closes with is one the stock client's Messages.handleCloseReason has words for", () => {
     for (const reason of Object.values(CloseReasons)) expect([reason, CLIENT_CLOSE_REASONS.has(reason)]).toEqual([reason, true]);
   });

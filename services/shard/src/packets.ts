@@ -150,8 +150,9 @@ export const chat = (instance: string, name: string, message: string) =>
 /** Kaetram's ping: `new Network(Opcodes.Network.Ping)`, serialized `[18, 0, null]`. */
 export const ping = () => [Packets.Network, Opcodes.Network.Ping, null] as const;
 
-export const notification = (message: string, colour?: string) =>
-  [Packets.Notification, Opcodes.Notification.Text, colour === undefined ? { message } : { message, colour }] as const;
+/** Kaetram's `Player.notify`: `[25, 2, {message, colour, source}]`, colour and source '' unless given. */
+export const notification = (message: string, colour = '') =>
+  [Packets.Notification, Opcodes.Notification.Text, { message, colour, source: '' }] as const;
 
 /*
  * The hot packets (chat relays, a Move per step, Teleport, Despawn) as the exact text

@@ -183,7 +183,7 @@ describe('Player lifecycle', () => {
     t.send('01', Packets.Network, [1]);
     t.send('01', Packets.Network, [1]); // unsolicited now: accepted, nothing sent
     t.tick();
-    expect(t.received.ofId('01', Packets.Notification)).toEqual([[25, 2, { message: 'Latency of 42ms', colour: 'red' }]]);
+    expect(t.received.ofId('01', Packets.Notification)).toEqual([[25, 2, { message: 'Latency of 42ms', colour: 'red', source: '' }]]);
     expect(t.world.players.get('01')!.latencyMs).toBe(42);
     expect(t.received.ofId('01', Packets.Chat)).toEqual([]); // commands are never chat
   });
