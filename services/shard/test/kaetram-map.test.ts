@@ -1,7 +1,9 @@
 // MAP_FILE with Kaetram's server world map (test/kaetram/world-fixture.ts: Kaetram's format,
 // our content). Expected values come from Kaetram-Open's server: `Map.isColliding`
 // (map.ts), `Regions.getRegion` / `buildTile` (regions.ts), `Map.parseTileData` (map.ts).
+import { truncateSync } from 'node:fs';
 import { MapSizeError } from '@shardgate/protocol';
+import { MAX_MAP_FILE_BYTES } from '../src/game-map';
 import { MapFileError } from '../src/errors';
 import { KAETRAM_SPAWN_POINT } from '../src/kaetram-map';
 import { MapCodec, decodeMapPacket } from '../src/map-codec';
@@ -90,6 +92,15 @@ describe("Kaetram's world map", () => {
     expect(error).toBeInstanceOf(MapFileError);
     expect(error.field).toBe(field);
     expect(error.message).toContain(path);
+  });
+
+  it('kaetram map - a file larger than any map is refused unread', () => {
+    const path = writeTemp('huge.json', '');
+    truncateSync(path, MAX_MAP_FILE_BYTES + 1); // sparse: no disk is used
+    const error = errorOf(() => loadMapFile(path)) as MapFileError;
+    expect(error).toBeInstanceOf(MapFileError);
+    expect(error.field).toBe('file');
+    expect(error.message).toContain(`more than the ${MAX_MAP_FILE_BYTES}`);
   });
 
   it('kaetram map - a size that is not a multiple of 48 is refused; so is a spawn point outside a small map', () => {
