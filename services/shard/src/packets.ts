@@ -64,22 +64,22 @@ export const EquipmentSlot = Object.freeze({
 const zeroStats = (): Stats => ({ crush: 0, slash: 0, stab: 0, archery: 0, magic: 0 });
 const zeroBonuses = (): Bonuses => ({ accuracy: 0, strength: 0, archery: 0, magic: 0 });
 
-function slot(type: number, key = '', name = '', count = -1): EquipmentData {
+function slot(type: number): EquipmentData {
   // Kaetram's empty slot: key '', count -1, no enchantments, zero stats (`Equipment.empty()`).
-  return { type, key, name, count, enchantments: {}, poisonous: false, attackStats: zeroStats(), defenseStats: zeroStats(), bonuses: zeroBonuses() };
+  return { type, key: '', name: '', count: -1, enchantments: {}, poisonous: false, attackStats: zeroStats(), defenseStats: zeroStats(), bonuses: zeroBonuses() };
 }
 
 /**
  * What a shardgate player wears, as Kaetram's `Equipments.serialize(true).equipments` lists
- * it: every slot in enum order, only the armour filled (cloth armour, the client's default
- * sprite). There is no inventory here, so it never changes.
+ * it for a fresh guest: every slot in enum order, all empty. The client's `Player.equip`
+ * unequips an empty slot, which puts its default back (cloth armour, `clotharmor`), so
+ * players are drawn dressed whatever slot layout the client has. No inventory here: it
+ * never changes.
  */
-export function playerEquipments(armourKey: string, armourName: string): EquipmentData[] {
-  return Object.values(EquipmentSlot).map((type) => {
-    if (type === EquipmentSlot.Armour) return slot(type, armourKey, armourName, 1);
-    if (type === EquipmentSlot.Weapon) return { ...slot(type), attackRange: 1, attackStyle: 0, attackStyles: [] };
-    return slot(type);
-  });
+export function playerEquipments(): EquipmentData[] {
+  return Object.values(EquipmentSlot).map((type) =>
+    type === EquipmentSlot.Weapon ? { ...slot(type), attackRange: 1, attackStyle: 0, attackStyles: [] } : slot(type),
+  );
 }
 
 /**

@@ -25,9 +25,8 @@ const ATTACK_RANGE = 1;
 const RANK_NONE = 0;
 const PLAYER_TYPE = 0;
 const ARMOUR_KEY = 'clotharmor';
-const ARMOUR_NAME = 'Cloth Armor';
 // Every player wears the same, so every Spawn shares one list (serialized with the packet).
-const EQUIPMENTS = P.playerEquipments(ARMOUR_KEY, ARMOUR_NAME);
+const EQUIPMENTS = P.playerEquipments();
 
 /** One connection on this shard, from `Connected` to its close. */
 export class Player implements Recipient {
