@@ -148,6 +148,11 @@ describe('kaetram conformance - connection and login', () => {
 });
 
 describe('kaetram conformance - the world', () => {
+  it("the shard reports Kaetram's world: 1152 x 1008 tiles, 24 regions per row, 504 regions (Regions.buildRegions)", async () => {
+    const started = await service.waitLog((l) => l.msg === 'shard started');
+    expect(started).toMatchObject({ width: 1152, height: 1008, regionsPerRow: 24, regions: 24 * 21, gameVersion: STOCK_GVER });
+  });
+
   it("Map: [4, base64 gzip JSON, byte length] of the 3x3 regions, ids and walls as Kaetram's Regions compute them on its world.json", async () => {
     const { client, x, y } = await join();
     const packet = client.packets.find((p) => p[0] === 4)!;
