@@ -63,7 +63,11 @@ async function start(): Promise<void> {
     pps: element('pps'),
   };
 
-  const game = new Game({ gameVersion: await gameVersion(), userAgent: navigator.userAgent });
+  // The test hook and a handle for the curious (devtools), there from the first moment: while
+  // the version is asked, it shows a game that has not connected yet.
+  let game = new Game({ gameVersion: '', userAgent: navigator.userAgent });
+  (window as unknown as { shardgate: unknown }).shardgate = { state: () => game.state(), game: () => game };
+  game = new Game({ gameVersion: await gameVersion(), userAgent: navigator.userAgent });
   const socket = new WebSocket(socketUrl());
   game.attach({ send: (text) => socket.readyState === WebSocket.OPEN && socket.send(text), close: () => socket.close() });
   socket.addEventListener('message', (event) => {
@@ -71,9 +75,6 @@ async function start(): Promise<void> {
   });
   socket.addEventListener('close', (event) => game.disconnected(event.code, event.reason));
   window.addEventListener('pagehide', () => game.close());
-
-  // The test hook and a handle for the curious (devtools).
-  (window as unknown as { shardgate: unknown }).shardgate = { state: () => game.state(), game };
 
   let shownLines = 0;
   let firstShown: ChatLine | undefined;
