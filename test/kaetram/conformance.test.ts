@@ -201,6 +201,26 @@ describe('kaetram conformance - the world', () => {
     await b.waitFor(isSpawnOf(a.instance));
   });
 
+  it('List asked again: C->S [6, null] gets [6, 0, {entities}] (Incoming: Packets.List -> Player.updateEntityList)', async () => {
+    const a = await join();
+    const b = await join();
+    const from = b.client.packets.length;
+    b.client.send([6, null]);
+    expect(await b.client.waitForId(6, 5000, from)).toEqual([6, 0, { entities: expect.arrayContaining([a.instance]) }]);
+  });
+
+  it('Movement Request and Started from where the player stands are taken without an answer (Player.handleMovementRequest / handleMovementStarted)', async () => {
+    const a = await join();
+    const dx = walkable(a.x + 1, a.y) ? 1 : -1;
+    const from = a.client.packets.length;
+    a.client.send([11, { opcode: 0, playerX: a.x, playerY: a.y, requestX: a.x + dx, requestY: a.y }]);
+    a.client.send([11, { opcode: 1, playerX: a.x, playerY: a.y, movementSpeed: KAETRAM_SPEED }]);
+    // A chat round trip after them: if either had been refused, its Teleport would come first.
+    a.client.send([19, ['after the request']]);
+    await a.client.waitFor((p) => p[0] === 19, 5000, from);
+    expect(a.client.packets.slice(from).some((p) => p[0] === 12)).toBe(false);
+  });
+
   it("Spawn of a player: Player.serialize(true) from SpawnPacket (common/network/impl/spawn.ts): equipments in Modules.Equipment order, Kaetram's speed", async () => {
     const a = await join();
     const b = await join();
