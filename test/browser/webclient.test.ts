@@ -195,7 +195,7 @@ describeBrowser('web client in Chromium - embedded mode', () => {
 
   it('serves the page and the bundle on the players\' port, with the game version in the page', async () => {
     const a = await Player.open(`http://127.0.0.1:${service!.port}/`);
-    expect(await a.page.getAttribute('meta[name="shardgate-game-version"]', 'content')).toBe('alpha-2.5.1');
+    expect(await a.page.getAttribute('meta[name="shardgate-game-version"]', 'content')).toBe('0.5.5-beta');
     expect(await a.page.title()).toBe('shardgate');
     await a.joined();
     await a.close();
@@ -219,6 +219,9 @@ describeBrowser('web client in Chromium - embedded mode', () => {
   }, 30_000);
 });
 
+/** A GAME_VERSION only the shard is given (distributed run). */
+const SHARD_VERSION = 'shardgate-test-7';
+
 describeBrowser('web client in Chromium - distributed mode (2 gateways, 1 shard)', () => {
   let deployment: Deployment | undefined;
 
@@ -230,6 +233,8 @@ describeBrowser('web client in Chromium - distributed mode (2 gateways, 1 shard)
       gateways: 2,
       shards: 1,
       gatewayEnv: { SERVE_CLIENT: 'true', CONNECT_INTERVAL_MS: '0' },
+      // The gateways are not told: the pages must learn the version from GET /version.
+      shardEnv: { GAME_VERSION: SHARD_VERSION },
     });
   }, 40_000);
 
@@ -241,6 +246,9 @@ describeBrowser('web client in Chromium - distributed mode (2 gateways, 1 shard)
 
   it('two pages on different gateways see each other, walk, chat, and leave', async () => {
     const [g1, g2] = deployment!.gateways;
+    // The page carries the default version; the shard accepts another one, and the page follows it.
+    const version = await fetch(`http://127.0.0.1:${g1!.port}/version`).then((r) => r.json() as Promise<{ gameVersion: string }>);
+    expect(version).toEqual({ gameVersion: SHARD_VERSION });
     const { a } = await scenario(`http://127.0.0.1:${g1!.port}/`, `http://127.0.0.1:${g2!.port}/?world=1`);
     await a.close();
   }, 60_000);

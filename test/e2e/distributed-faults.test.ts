@@ -8,8 +8,8 @@
 import { nodeIdOf } from '@shardgate/protocol';
 import { Deployment, isChatOf, isDespawnOf, isSpawnOf, type Joined, type KaetramClient, type Packet, Players, type PrivateNatsServer, type PrivateRedisServer, sleep, startNatsServer, startRedisServer, waitUntil, wasAdmitted } from '@shardgate/harness';
 
-/** The close reasons the Kaetram client knows (docs/kaetram-wire.md). */
-const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'invalidinput', 'cheating'];
+/** The close reasons the Kaetram client knows (docs/protocol.md). */
+const CLOSE_REASONS = ['updated', 'toofast', 'toomany', 'ratelimit', 'banned', 'loggedin', 'invalidlogin', 'invalidpassword', 'timeout', 'lost', 'error', 'worldfull', 'maintenance', 'disallowed', 'disabledregister', 'invalidinput', 'cheating'];
 
 let redis: PrivateRedisServer;
 let nats: PrivateNatsServer;

@@ -73,7 +73,7 @@ describe('embedded - bad input is dropped, counted and logged, and the connectio
     const client = await KaetramClient.connect(service.url, `127.0.5.${nextIp++}`);
     clients.push(client);
     await client.waitForId(0);
-    client.sendRaw('[1,{"gVer":"alpha-2.5.1","__proto__":{"gVer":"other"},"constructor":{"prototype":{"polluted":true}}}]');
+    client.sendRaw('[1,{"gVer":"0.5.5-beta","__proto__":{"gVer":"other"},"constructor":{"prototype":{"polluted":true}}}]');
     const handshake = await client.waitForId(1);
     expect((handshake[1] as { type: string }).type).toBe('client');
   });

@@ -41,12 +41,12 @@ describe('embedded - Kaetram close reasons', () => {
     expect(await client.waitClosed()).toEqual({ code: 1010, reason: 'lost' });
   });
 
-  it('answers account login with invalidlogin and register with disallowed', async () => {
+  it('answers account login with invalidlogin and register with disabledregister (Kaetram Incoming.handleLogin)', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '0' });
-    for (const [opcode, reason] of [[0, 'invalidlogin'], [1, 'disallowed']] as const) {
+    for (const [opcode, reason] of [[0, 'invalidlogin'], [1, 'disabledregister']] as const) {
       const client = await connect(service);
       await client.waitForId(0);
-      client.send([1, { gVer: 'alpha-2.5.1' }]);
+      client.send([1, { gVer: '0.5.5-beta' }]);
       await client.waitForId(1);
       client.send([2, { opcode, username: 'someone', password: 'secret', email: 'a@b.c' }]);
       expect(await client.waitClosed()).toEqual({ code: 1010, reason });
@@ -59,7 +59,7 @@ describe('embedded - Kaetram close reasons', () => {
     await silent.waitForId(0);
     const handshaken = await connect(service);
     await handshaken.waitForId(0);
-    handshaken.send([1, { gVer: 'alpha-2.5.1' }]);
+    handshaken.send([1, { gVer: '0.5.5-beta' }]);
     await handshaken.waitForId(1);
     const started = Date.now();
     expect(await silent.waitClosed(3000)).toEqual({ code: 1010, reason: 'timeout' });
@@ -72,16 +72,16 @@ describe('embedded - Kaetram close reasons', () => {
     expect(player.closed).toBeUndefined();
   });
 
-  it('closes a client that never sends Ready with timeout', async () => {
+  it('closes a client that never sends Ready with error (Kaetram Player.intro)', async () => {
     const service = await start({ CONNECT_INTERVAL_MS: '0', READY_TIMEOUT_MS: '300' });
     const client = await connect(service);
     await client.waitForId(0);
-    client.send([1, { gVer: 'alpha-2.5.1' }]);
+    client.send([1, { gVer: '0.5.5-beta' }]);
     await client.waitForId(1);
     client.send([2, { opcode: 2 }]);
     await client.waitForId(3);
     const started = Date.now();
-    expect(await client.waitClosed(3000)).toEqual({ code: 1010, reason: 'timeout' });
+    expect(await client.waitClosed(3000)).toEqual({ code: 1010, reason: 'error' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 

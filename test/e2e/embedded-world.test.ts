@@ -38,7 +38,7 @@ describe('embedded - connection lifecycle', () => {
     await client.waitForId(0);
     expect(client.frames[0]).toBe('[[0,null]]');
 
-    client.send([1, { gVer: 'alpha-2.5.1' }]);
+    client.send([1, { gVer: '0.5.5-beta' }]);
     const handshake = (await client.waitForId(1))[1] as Record<string, unknown>;
     expect(handshake.type).toBe('client');
     expect(handshake.serverId).toBe(1);

@@ -17,7 +17,7 @@
 const WebSocket = require('ws');
 
 const config = JSON.parse(process.argv[2]);
-const { url, prefix, first = 1, count, hz = 5, pad = 'none', maxSeconds = 120, gameVersion = 'alpha-2.5.1' } = config;
+const { url, prefix, first = 1, count, hz = 5, pad = 'none', maxSeconds = 120, gameVersion = '0.5.5-beta' } = config;
 const now = () => performance.timeOrigin + performance.now();
 const out = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 

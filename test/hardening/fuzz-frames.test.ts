@@ -8,7 +8,7 @@
 //
 //   node_modules/.bin/jest test/hardening/fuzz-frames.test.ts
 //   FUZZ_SEED=123 FUZZ_FRAMES=200000 node_modules/.bin/jest test/hardening/fuzz-frames.test.ts
-import { parseClientFrame } from '@shardgate/protocol';
+import { STOCK_CLIENT_VERSION, parseClientFrame } from '@shardgate/protocol';
 import { KaetramClient, ServiceProcess } from '@shardgate/harness';
 import { Inspector, MB, badLogLines, chatRoundTrip, joinMany, prng, rssBytes, sleep, strayStderr, waitMetric } from './helpers';
 
@@ -23,7 +23,7 @@ const HARD_LIMIT = 4 * MAX_PAYLOAD;
 const RSS_BOUND = 30 * MB;
 /** Live heap (heapUsed after a full GC) may exceed the baseline by at most this. */
 const HEAP_BOUND = 5 * MB;
-const VERSION = 'alpha-2.5.1';
+const VERSION = STOCK_CLIENT_VERSION; // the shard's default GAME_VERSION
 
 /**
  * Where a frame must end up. `malformed`, `toolarge`, `duplicate`: dropped at the gateway and

@@ -245,7 +245,7 @@ export class RawClient {
   /** Runs the Kaetram join over the raw socket; returns the instance. */
   async join(timeoutMs = 5000): Promise<string> {
     await this.until(() => this.packets().some((p) => p[0] === 0), timeoutMs, 'Connected');
-    this.sendText(JSON.stringify([1, { gVer: 'alpha-2.5.1' }]));
+    this.sendText(JSON.stringify([1, { gVer: '0.5.5-beta' }]));
     await this.until(() => this.packets().some((p) => p[0] === 1), timeoutMs, 'Handshake');
     const instance = (this.packets().find((p) => p[0] === 1)![1] as { instance: string }).instance;
     this.sendText(JSON.stringify([2, { opcode: 2 }]));

@@ -6,3 +6,4 @@ export type { PacketName, PacketId } from './packets';
 export { KAETRAM_CLOSE_CODE, CloseReasons, isCloseReason } from './close-reasons';
 export type { CloseReason } from './close-reasons';
 export { RegionGrid, MapSizeError, REGION_SIZE } from './regions';
+export { STOCK_CLIENT_VERSION, GAME_VERSION_PATTERN, isGameVersion } from './game-version';

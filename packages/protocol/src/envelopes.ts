@@ -1,4 +1,5 @@
 import { decode, encode, Encoder } from '@msgpack/msgpack';
+import { isGameVersion } from './game-version';
 import { isCloseReason, type CloseReason } from './close-reasons';
 import type { ClientPacket } from './packet-data';
 
@@ -54,6 +55,11 @@ export interface ShardHeartbeat {
   serverId: number;
   /** Whether this shard owns its world's spawn region (where new players appear): gateways send new players there. */
   spawn?: boolean;
+  /**
+   * The `gVer` the shard accepts (GAME_VERSION), so gateways can tell clients which version
+   * to send (`GET /version`). Optional: a heartbeat from an older shard has none.
+   */
+  gameVersion?: string;
 }
 
 export interface GatewayHeartbeat {
@@ -181,6 +187,7 @@ export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {
   ) {
     throw new EnvelopeError('shard heartbeat: bad fields');
   }
+  if (v.gameVersion !== undefined && !isGameVersion(v.gameVersion)) throw new EnvelopeError('shard heartbeat: bad gameVersion');
   return v as unknown as ShardHeartbeat;
 }
 

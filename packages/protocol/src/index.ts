@@ -14,6 +14,7 @@ export { InstanceIds, nodeIdOf, MAX_NODE_ID } from './instance-id';
 export { RegionGrid, MapSizeError, REGION_SIZE } from './regions';
 export { OwnershipTable, OwnershipError, soleOwner } from './ownership';
 export type { OwnershipInit } from './ownership';
+export { STOCK_CLIENT_VERSION, GAME_VERSION_PATTERN, isGameVersion } from './game-version';
 export {
   EventKind,
   EnvelopeError,

@@ -1,6 +1,9 @@
 import { CloseReasons, KAETRAM_CLOSE_CODE, isCloseReason } from '../src';
 
-/** The reasons the Kaetram client knows, as listed in docs/kaetram-wire.md. */
+/**
+ * The reasons shardgate sends, each a case of Kaetram's client `Messages.handleCloseReason`
+ * (packages/client/src/network/messages.ts at 4bdbd6d).
+ */
 const KAETRAM_REASONS = [
   'updated',
   'toofast',
@@ -16,6 +19,7 @@ const KAETRAM_REASONS = [
   'worldfull',
   'maintenance',
   'disallowed',
+  'disabledregister',
   'invalidinput',
   'cheating',
 ];
@@ -25,9 +29,9 @@ describe('protocol close reasons', () => {
     expect(KAETRAM_CLOSE_CODE).toBe(1010);
   });
 
-  it("close reasons - the table holds exactly Kaetram's 16 reasons", () => {
+  it('close reasons - the table holds exactly the 17 reasons shardgate sends', () => {
     const values = Object.values(CloseReasons);
-    expect(values).toHaveLength(16);
+    expect(values).toHaveLength(17);
     expect([...values].sort()).toEqual([...KAETRAM_REASONS].sort());
   });
 
@@ -51,7 +55,7 @@ describe('protocol close reasons', () => {
   });
 
   it('isCloseReason - refuses table keys, other spellings, gateway-only labels and non-strings', () => {
-    for (const value of ['Updated', 'UPDATED', 'updated ', '', 'disabledregister', 'toolarge', 'client', 1010, null, undefined, {}, ['updated']]) {
+    for (const value of ['Updated', 'UPDATED', 'updated ', '', 'DisabledRegister', 'development', 'toolarge', 'client', 1010, null, undefined, {}, ['updated']]) {
       expect(isCloseReason(value)).toBe(false);
     }
   });

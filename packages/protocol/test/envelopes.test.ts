@@ -113,6 +113,8 @@ describe('protocol envelopes', () => {
     expect(decodeShardHeartbeat(encodeEnvelope(shard))).toEqual(shard);
     expect(decodeShardHeartbeat(encodeEnvelope({ ...shard, accepting: false, players: 0 }))).toEqual({ ...shard, accepting: false, players: 0 });
     expect(decodeGatewayHeartbeat(encodeEnvelope(gateway))).toEqual(gateway);
+    // The game version rides along; a heartbeat without one (an older shard) still decodes.
+    expect(decodeShardHeartbeat(encodeEnvelope({ ...shard, gameVersion: '0.5.5-beta' }))).toEqual({ ...shard, gameVersion: '0.5.5-beta' });
   });
 
   it('round trip - control messages', () => {
@@ -186,6 +188,8 @@ describe('protocol envelopes', () => {
     ['shard batch with a negative length', decodeShardBatch, { shard: '1', lens: [-1, 9], text: utf8('[0,null]'), frames: [], closes: [] }],
     ['shard batch without frames', decodeShardBatch, { shard: '1', lens: [], text: new Uint8Array(0), closes: [] }],
     ['shard batch with closes as a map', decodeShardBatch, { shard: '1', lens: [], text: new Uint8Array(0), frames: [], closes: {} }],
+    ['shard heartbeat with a game version that has a space', decodeShardHeartbeat, { shard: '1', players: 1, capacity: 2, accepting: true, serverId: 1, gameVersion: 'a b' }],
+    ['shard heartbeat with a numeric game version', decodeShardHeartbeat, { shard: '1', players: 1, capacity: 2, accepting: true, serverId: 1, gameVersion: 5 }],
     ['shard heartbeat without shard', decodeShardHeartbeat, { players: 1, capacity: 2, accepting: true, serverId: 1 }],
     ['shard heartbeat with numeric shard', decodeShardHeartbeat, { shard: 1, players: 1, capacity: 2, accepting: true, serverId: 1 }],
     ['shard heartbeat with string players', decodeShardHeartbeat, { shard: '1', players: '1', capacity: 2, accepting: true, serverId: 1 }],

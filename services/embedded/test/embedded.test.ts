@@ -42,7 +42,7 @@ describe('embedded - configuration', () => {
       inactivityTimeoutMs: 600000,
     });
     expect(config.process.adminPort).toBe(9100);
-    expect(config.shard).toMatchObject({ gameVersion: 'alpha-2.5.1', readyTimeoutMs: 7000, tickMs: 50 });
+    expect(config.shard).toMatchObject({ gameVersion: '0.5.5-beta', readyTimeoutMs: 7000, tickMs: 50 });
   });
 });
 

@@ -180,6 +180,19 @@ export class Gateway {
     };
     app.ws('/ws', behavior);
     app.ws('/', behavior);
+    // The version clients must send, as the shards' heartbeats say: the web client and the
+    // bots ask instead of carrying a copy that goes stale when GAME_VERSION changes.
+    app.get('/version', (res, req) => {
+      const world = req.getQuery('world') || undefined;
+      const gameVersion = this.registry.gameVersion(world);
+      res.cork(() => {
+        if (gameVersion === undefined) res.writeStatus('503 Service Unavailable');
+        res
+          .writeHeader('content-type', 'application/json')
+          .writeHeader('cache-control', 'no-cache')
+          .end(JSON.stringify(gameVersion === undefined ? { error: 'no shard has announced its game version yet' } : { gameVersion }));
+      });
+    });
     // A GET without an Upgrade header on `/` is the web client; with one, the WebSocket.
     for (const [path, file] of this.options.staticFiles ?? []) {
       app.get(path, (res) => {

@@ -19,6 +19,8 @@ export interface ShardInfo {
   opened: number;
   /** It owns its world's spawn region: new players of that world start there (no hand-off at login). */
   spawn: boolean;
+  /** The `gVer` the shard accepts, when its heartbeat says. */
+  gameVersion?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export class ShardRegistry {
       pending: 0,
       opened: 0,
       spawn: heartbeat.spawn ?? false,
+      ...(heartbeat.gameVersion !== undefined ? { gameVersion: heartbeat.gameVersion } : {}),
     });
     this.liveness.seen(heartbeat.shard, this.now());
   }
@@ -124,6 +127,17 @@ export class ShardRegistry {
     let best: { used: number; capacity: number; shards: ShardInfo[] } | undefined;
     for (const w of worlds.values()) if (best === undefined || w.used / w.capacity < best.used / best.capacity) best = w;
     return best!.shards;
+  }
+
+  /**
+   * The game version a new client should send: that of the shard routing would give it now
+   * (`pick`), else of any shard that says; undefined before any heartbeat says.
+   */
+  gameVersion(preferred?: string): string | undefined {
+    const picked = this.pick(preferred)?.gameVersion;
+    if (picked !== undefined) return picked;
+    for (const info of this.shards.values()) if (info.gameVersion !== undefined) return info.gameVersion;
+    return undefined;
   }
 
   /** A connection was sent to the shard: it weighs the choice until the next heartbeat. */

@@ -127,6 +127,21 @@ describe('shard registry', () => {
     });
   });
 
+  describe('gameVersion', () => {
+    test('shard registry - the version a client should send is that of the shard it would be routed to', () => {
+      const { registry: r } = registry();
+      expect(r.gameVersion()).toBeUndefined();
+      r.update(heartbeat('1', { players: 5, gameVersion: 'old-1' }));
+      r.update(heartbeat('2', { serverId: 2, players: 1, gameVersion: 'new-2' }));
+      expect(r.gameVersion()).toBe('new-2'); // the least loaded
+      expect(r.gameVersion('1')).toBe('old-1'); // the world asked for
+      r.update(heartbeat('2', { serverId: 2, players: 1, accepting: false, gameVersion: 'new-2' }));
+      expect(r.gameVersion()).toBe('old-1');
+      r.update(heartbeat('1', { players: 5, accepting: false }));
+      expect(r.gameVersion()).toBe('new-2'); // nobody accepts: any shard that says
+    });
+  });
+
   describe('reserve', () => {
     test('shard registry - connections sent between heartbeats take no room: a burst of silent sockets is never refused (capacity 3, 5 connections)', () => {
       const { registry: r } = registry();

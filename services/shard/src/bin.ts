@@ -9,6 +9,7 @@ import { createRegistry, createShardMetrics } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import type { ShardConfig } from './config';
 import { readDistributedShardConfig } from './distributed-config';
+import { loadMapFile } from './map-file';
 import { Shard } from './shard';
 import { chooseShardId } from './shard-id';
 
@@ -23,6 +24,8 @@ runService('shard', async () => {
   const processConfig = readProcessConfig(reader);
   const distributed = readDistributedShardConfig(reader);
   reader.done();
+  // The map before the bus: a bad MAP_FILE stops the start at once, with one line naming it.
+  const map = distributed.shard.mapFile !== undefined ? loadMapFile(distributed.shard.mapFile) : undefined;
 
   let logger = createLogger({ level: processConfig.logLevel, service: 'shard' });
   // The admin port opens before NATS is reached: /healthz 200 at once, /readyz 503 until the
@@ -76,6 +79,7 @@ runService('shard', async () => {
     subjects,
     logger,
     metrics,
+    ...(map ? { map } : {}),
     ...(store && shared ? { world: { store, shardId: node, ...shared } } : {}),
   });
   shard = started;

@@ -2,22 +2,26 @@ import type { EnvReader } from '@shardgate/config';
 import type { Bus } from '@shardgate/bus';
 import type { Logger } from '@shardgate/logger';
 import type { ShardMetrics } from '@shardgate/metrics';
-import type { Subjects } from '@shardgate/protocol';
+import { GAME_VERSION_PATTERN, STOCK_CLIENT_VERSION, type Subjects } from '@shardgate/protocol';
 import type { GameMap } from './game-map';
 
 /** Everything a shard reads from its environment, validated once at start. */
 export interface ShardConfig {
   /** World id the client sees as the handshake's `serverId`; also the shard's bus id (its decimal string). */
   serverId: number;
-  /** The Kaetram client version accepted by the handshake (`gVer`); anything else is closed with `updated`. */
+  /**
+   * The Kaetram client version accepted by the handshake (`gVer`); anything else is closed with
+   * `updated`. The default is the stock client's (Kaetram-Open 4bdbd6d: `GVER` in .env.defaults,
+   * the client's astro.config.ts), compared as Kaetram's `Incoming.handleHandshake` does.
+   */
   gameVersion: string;
   /** Connections this shard takes; beyond that an open is refused with `worldfull`. */
   maxPlayers: number;
-  /** Time between Welcome and Ready before the client is closed with `timeout`. */
+  /** Time between Welcome and Ready before the client is closed with `error` (Kaetram's `Player.intro`). */
   readyTimeoutMs: number;
   /** Connected to Welcome (handshake and login), else closed with `timeout`. */
   handshakeTimeoutMs: number;
-  /** Milliseconds a player takes to walk one tile (Kaetram's 250); sent in Welcome and enforced on steps. */
+  /** Milliseconds a player takes to walk one tile (Kaetram's `Modules.Defaults.MOVEMENT_SPEED`, 220); sent in Welcome and Spawn, enforced on steps. */
   movementSpeedMs: number;
   /** Game tick: queues are flushed to the gateways once per tick. */
   tickMs: number;
@@ -31,18 +35,16 @@ export interface ShardConfig {
 
 export const SHARD_DEFAULTS = Object.freeze({
   serverId: 1,
-  gameVersion: 'alpha-2.5.1',
+  gameVersion: STOCK_CLIENT_VERSION,
   maxPlayers: 1000,
   readyTimeoutMs: 7000,
-  movementSpeedMs: 250,
+  movementSpeedMs: 220,
   handshakeTimeoutMs: 10000,
   tickMs: 50,
   gatewayTimeoutMs: 5000,
   heartbeatMs: 1000,
 });
 
-// Printable ASCII without spaces: what Kaetram's version strings look like, and safe in logs.
-const VERSION = /^[\x21-\x7e]{1,64}$/;
 
 /** `ShardConfig` as the environment gives it: the world id may be unset, for the deployment to settle. */
 export type ShardSettings = Omit<ShardConfig, 'serverId'> & { serverId: number | undefined };
@@ -63,7 +65,7 @@ export function readShardSettings(reader: EnvReader): ShardSettings {
   const mapFile = reader.optionalString('MAP_FILE');
   return {
     serverId: reader.optionalInt('SERVER_ID', { min: 1, max: 99_999 }),
-    gameVersion: reader.string('GAME_VERSION', d.gameVersion, VERSION, '1 to 64 printable ASCII characters without spaces'),
+    gameVersion: reader.string('GAME_VERSION', d.gameVersion, GAME_VERSION_PATTERN, '1 to 64 printable ASCII characters without spaces'),
     maxPlayers: reader.int('MAX_PLAYERS', d.maxPlayers, { min: 1, max: 1_000_000 }),
     readyTimeoutMs: reader.int('READY_TIMEOUT_MS', d.readyTimeoutMs, { min: 1, max: 3_600_000 }),
     handshakeTimeoutMs: reader.int('HANDSHAKE_TIMEOUT_MS', d.handshakeTimeoutMs, { min: 100, max: 3_600_000 }),

@@ -19,10 +19,17 @@ export interface GameMapInit {
   spawn: Position;
   /** Where the map came from, for error messages (a file path or "built-in map"). */
   source: string;
+  /** Tile ids that are objects (Kaetram's `objects`): Map packets mark their tiles `o`. */
+  objects?: Iterable<number>;
+  /** Cursor name by tile id (Kaetram's `cursors`): Map packets give their tiles `cur`. */
+  cursors?: ReadonlyMap<number, string>;
 }
 
 /** Largest side accepted, so that a typo in a file cannot ask for gigabytes. */
 export const MAX_MAP_SIDE = 9_600;
+
+/** Largest map file read (Kaetram's own world.json is tens of MB); a bigger one is refused unread. */
+export const MAX_MAP_FILE_BYTES = 256 * 1024 * 1024;
 
 function isEmpty(tile: TileData): boolean {
   return typeof tile === 'number' ? tile === 0 : tile.length === 0;
@@ -44,6 +51,8 @@ export class GameMap {
   readonly spawn: Readonly<Position>;
   readonly source: string;
   readonly grid: RegionGrid;
+  readonly objects: ReadonlySet<number>;
+  readonly cursors: ReadonlyMap<number, string>;
   private readonly data: readonly TileData[];
   // One byte per tile: a lookup on every movement packet must not scan a collision list.
   private readonly blocked: Uint8Array;
@@ -59,6 +68,8 @@ export class GameMap {
     this.height = height;
     this.data = data;
     this.source = source;
+    this.objects = new Set(init.objects ?? []);
+    this.cursors = init.cursors ?? new Map();
     this.blocked = new Uint8Array(width * height);
     for (let i = 0; i < data.length; i++) if (isEmpty(data[i]!)) this.blocked[i] = 1;
     for (const index of init.collisions) this.blocked[index] = 1;

@@ -3,12 +3,50 @@ import { Packets, REGION_SIZE, serializePacket } from '@shardgate/protocol';
 import { MapPacketError } from './errors';
 import type { GameMap, TileData } from './game-map';
 
-/** One tile of Kaetram's region data; `c` marks a tile that blocks movement. */
+/** A flipped tile as Kaetram's client draws it (`Map.getFlippedTile`, server map.ts). */
+export interface RotatedTile {
+  tileId: number;
+  h: boolean;
+  v: boolean;
+  d: boolean;
+}
+
+/** Tile data as the client gets it: flipped ids turned into RotatedTile. */
+export type ClientTileData = number | RotatedTile | Array<number | RotatedTile>;
+
+/**
+ * One tile of Kaetram's region data (`Regions.buildTile`): `c` marks a collision, `o` an
+ * object tile, `cur` the cursor shown over it.
+ */
 export interface RegionTile {
   x: number;
   y: number;
-  data: TileData;
+  data: ClientTileData;
   c?: true;
+  o?: true;
+  cur?: string;
+}
+
+// Tiled's flip flags (Kaetram's `Modules.MapFlags`); a tile id above the lowest is flipped.
+const DIAGONAL_FLAG = 0x2000_0000;
+const VERTICAL_FLAG = 0x4000_0000;
+const HORIZONTAL_FLAG = 0x8000_0000;
+
+/** Kaetram's `Map.parseTileData` for one id: a flipped id becomes `{tileId, h, v, d}`. */
+function clientTileId(id: number): number | RotatedTile {
+  if (id <= DIAGONAL_FLAG) return id;
+  // `>>> 0` keeps the result unsigned, as the ids are (JavaScript's & gives an int32).
+  return {
+    tileId: (id & ~(DIAGONAL_FLAG | VERTICAL_FLAG | HORIZONTAL_FLAG)) >>> 0,
+    h: (id & HORIZONTAL_FLAG) !== 0,
+    v: (id & VERTICAL_FLAG) !== 0,
+    d: (id & DIAGONAL_FLAG) !== 0,
+  };
+}
+
+/** Kaetram's `Map.parseTileData`: the client never sees a raw flipped id. */
+export function clientTileData(data: TileData): ClientTileData {
+  return typeof data === 'number' ? clientTileId(data) : data.map(clientTileId);
 }
 
 /** Kaetram's Map payload: tiles per region id. */
@@ -84,12 +122,28 @@ export class MapCodec {
         const data = this.map.tile(x, y);
         // Kaetram leaves empty tiles out of region data; the client treats them as void.
         if (data === 0 || (Array.isArray(data) && data.length === 0)) continue;
-        const tile: RegionTile = { x, y, data };
+        const tile: RegionTile = { x, y, data: clientTileData(data) };
         if (!this.map.walkable(x, y)) tile.c = true;
+        this.markObjectAndCursor(tile, data);
         tiles.push(tile);
       }
     }
     return tiles;
+  }
+
+  /**
+   * Kaetram's `Map.isObject` / `getCursor` over the parsed tile: only unflipped ids can match
+   * (a flipped one is an object by then), and the topmost layer with a cursor wins.
+   */
+  private markObjectAndCursor(tile: RegionTile, data: TileData): void {
+    const { objects, cursors } = this.map;
+    if (objects.size === 0 && cursors.size === 0) return;
+    for (const id of typeof data === 'number' ? [data] : data) {
+      if (id > DIAGONAL_FLAG) continue;
+      if (objects.has(id)) tile.o = true;
+      const cursor = cursors.get(id);
+      if (cursor !== undefined) tile.cur = cursor;
+    }
   }
 }
 

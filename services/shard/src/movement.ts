@@ -1,7 +1,7 @@
 import type { GameMap, Position } from './game-map';
 
-/** Kaetram's `Modules.Defaults.MOVEMENT_SPEED`: milliseconds to walk one tile. */
-export const DEFAULT_MOVEMENT_SPEED = 250;
+/** Kaetram's `Modules.Defaults.MOVEMENT_SPEED` (packages/common/network/modules.ts): milliseconds to walk one tile. */
+export const DEFAULT_MOVEMENT_SPEED = 220;
 
 /** Why a reported position was refused (metrics label and log field). */
 export type MoveRejection = 'outside' | 'blocked' | 'distance' | 'speed';

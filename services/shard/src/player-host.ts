@@ -15,6 +15,8 @@ export interface PlayerHost {
   readonly serverId: number;
   readonly gameVersion: string;
   now(): number;
+  /** The Handshake's `serverTime` (Kaetram's `~~performance.now()`). */
+  serverTime(): number;
 
   // --- the player's own queue ---
   send(instance: string, packet: Outgoing): void;

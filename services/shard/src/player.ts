@@ -24,6 +24,8 @@ const ATTACK_RANGE = 1;
 const RANK_NONE = 0;
 const PLAYER_TYPE = 0;
 const ARMOUR_KEY = 'clotharmor';
+// Every player wears the same, so every Spawn shares one list (serialized with the packet).
+const EQUIPMENTS = P.playerEquipments();
 
 /** A new connection's record: not logged in, nowhere on the map. */
 export function newPlayerRecord(instance: string, ip: string, movementSpeed: number, now: number, loginDeadline: number): PlayerRecord {
@@ -208,9 +210,12 @@ export class Player implements Viewer {
     return true;
   }
 
-  /** The world's tick: this player's Ready deadline passed (a player logs in once). */
+  /**
+   * The world's tick: this player's Ready deadline passed (a player logs in once). Kaetram's
+   * `Player.intro` rejects with `error` when Ready is 7 s late.
+   */
   readyTimedOut(): void {
-    if (this.current === 'welcomed') this.close(CloseReasons.Timeout);
+    if (this.current === 'welcomed') this.close(CloseReasons.Error);
   }
 
   /** Everyone is leaving (shutdown): closed without a Despawn to anyone. */
@@ -260,6 +265,7 @@ export class Player implements Viewer {
       attackRange: ATTACK_RANGE,
       rank: RANK_NONE,
       pvp: false,
+      equipments: EQUIPMENTS,
     };
   }
 
@@ -288,7 +294,8 @@ export class Player implements Viewer {
     if (!this.inState('connected')) return;
     if (data.gVer !== this.host.gameVersion) return this.close(CloseReasons.Updated);
     this.current = 'handshaken';
-    this.host.sendImmediate(this.instance, P.handshake(this.instance, this.host.serverId, this.host.now()));
+    // serverTime as Kaetram's `Incoming.handleHandshake`: `~~performance.now()`, the client's clock base.
+    this.host.sendImmediate(this.instance, P.handshake(this.instance, this.host.serverId, this.host.serverTime()));
   }
 
   private handleLogin(data: LoginData): void {
@@ -296,7 +303,8 @@ export class Player implements Viewer {
     if (!this.inState('handshaken')) return;
     // No account store yet: only guests get in (README "Login").
     if (data.opcode === Opcodes.Login.Login) return this.close(CloseReasons.InvalidLogin);
-    if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.Disallowed);
+    // Register: Kaetram's `Incoming.handleLogin` answers `disabledregister` when registration is off.
+    if (data.opcode === Opcodes.Login.Register) return this.close(CloseReasons.DisabledRegister);
     // The world slot is taken here, not at connect: a full world says so at Login.
     if (!this.host.takeSlot(this)) return this.close(CloseReasons.WorldFull);
     this.playerName = this.host.nextGuestName();
@@ -305,7 +313,8 @@ export class Player implements Viewer {
     this.current = 'welcomed';
     this.loginBy = 0;
     this.readyBy = this.host.expectReady(this);
-    this.host.send(this.instance, P.welcome({ ...this.spawnData(), mana: MANA, maxMana: MANA, experience: 0 }));
+    const { equipments: _worn, ...own } = this.spawnData();
+    this.host.send(this.instance, P.welcome({ ...own, mana: MANA, maxMana: MANA, experience: 0 }));
   }
 
   /** The client asks for the List again: at most once a second (AnswerBudget). */
@@ -358,9 +367,11 @@ export class Player implements Viewer {
   }
 
   /**
-   * Applies a plausible step (relayed as Move) or teleports the client back. A Stop (`stopFacing`
-   * set) is relayed too, with the orientation it ends in. Everything about the step goes to
-   * those who see the player BEFORE any region change: the change may hand him to another
+   * Applies a plausible step (relayed as Move) or teleports the client back. A Stop
+   * (`stopFacing` set) ends in the orientation it names and, as Kaetram's `handleMovementStop`
+   * ends in `setPosition`, relays a Move even without a step, never a Stop: observers walk the
+   * last tile (a Stop would cut their copy of the walk short). Everything about the step goes
+   * to those who see the player BEFORE any region change: the change may hand him to another
    * shard, after which nothing more is sent from here.
    */
   private step(to: Position, now: number, stopFacing: number | undefined): void {
@@ -368,8 +379,7 @@ export class Player implements Viewer {
     if (!verdict.ok) return this.refuseMove();
     const turned = stopFacing !== undefined && stopFacing !== this.facing;
     if (turned) this.facing = stopFacing;
-    if (verdict.moved) this.host.sendAround(this.region, P.moveText(this.instance, to.x, to.y), this.instance);
-    if (stopFacing !== undefined) this.host.sendAround(this.region, P.stopText(this.instance, to.x, to.y, this.facing), this.instance);
+    if (verdict.moved || stopFacing !== undefined) this.host.sendAround(this.region, P.moveText(this.instance, to.x, to.y), this.instance);
     if (verdict.moved) this.setPosition(to.x, to.y);
     else if (turned) this.spawnCache = null;
     // Other shards' copies of him follow his position and his look.

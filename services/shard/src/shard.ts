@@ -193,7 +193,9 @@ export class Shard {
     this.heartbeatTimer = setInterval(() => this.publishHeartbeat(), this.config.heartbeatMs);
     this.liveness.begin(this.now());
     this.loop.start();
-    this.logger.info({ shard: this.id, map: this.world.map.source }, 'shard started');
+    const { map } = this.world;
+    // What a Kaetram client must agree with: the map's size and its regions per row.
+    this.logger.info({ shard: this.id, map: map.source, width: map.width, height: map.height, regions: map.grid.count, regionsPerRow: map.grid.columns, gameVersion: this.config.gameVersion }, 'shard started');
   }
 
   /**
@@ -389,6 +391,7 @@ export class Shard {
       accepting: this.accepting,
       serverId: this.config.serverId,
       spawn: this.world.ownsSpawn,
+      gameVersion: this.config.gameVersion,
     };
     try {
       this.bus.publish(this.subjects.shardHeartbeat, encodeEnvelope(heartbeat));

@@ -37,6 +37,8 @@ export interface WorldOptions {
   metrics: ShardMetrics;
   logger: Logger;
   now?: () => number;
+  /** Milliseconds since the process started (`performance.now`); tests pass a controllable one. */
+  uptime?: () => number;
   random?: () => number;
   /** Who owns which region of the world; default: this shard owns them all. */
   table?: OwnershipTable;
@@ -71,6 +73,7 @@ export class World implements ConnectionHost, PlayerHost {
   readonly now = (): number => this.replayingAt ?? this.clock();
   private readonly clock: () => number;
   private replayingAt: number | null = null;
+  private readonly uptime: () => number;
   /** The seed's hook: an admitted connection enters here. False for a duplicate instance. */
   connectionCallback: (instance: string, ip: string, gateway: string) => boolean;
   private readonly readyTimeoutMs: number;
@@ -108,6 +111,7 @@ export class World implements ConnectionHost, PlayerHost {
     this.maxPlayers = options.maxPlayers ?? Number.POSITIVE_INFINITY;
     this.movementSpeedMs = options.movementSpeedMs ?? DEFAULT_MOVEMENT_SPEED;
     this.clock = options.now ?? Date.now;
+    this.uptime = options.uptime ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
     // Label children bound once: the hot path must not look labels up.
@@ -285,6 +289,15 @@ export class World implements ConnectionHost, PlayerHost {
     const instances: string[] = [];
     for (const p of this.players.values()) if (p.inWorld) instances.push(p.instance);
     return instances;
+  }
+
+  /**
+   * The Handshake's `serverTime`: Kaetram's `~~performance.now()` (int32 milliseconds since the
+   * process started), the base the client's step timestamps are kept in. Epoch milliseconds
+   * would not fit an int32.
+   */
+  serverTime(): number {
+    return ~~this.uptime();
   }
 
   reject(reason: RejectReason): void {

@@ -57,6 +57,7 @@ export class Cluster {
       metrics,
       logger: process.env.CLUSTER_LOG ? createLogger({ level: 'debug', service: id }) : silentLogger(),
       now: this.clock.now,
+      uptime: () => this.clock.t - 1_000_000,
       random: () => 0.5,
       table: this.table,
       guestName: () => `Guest${++this.guests}`,

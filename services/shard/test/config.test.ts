@@ -7,11 +7,11 @@ describe('readShardConfig', () => {
     const reader = new EnvReader({});
     expect(readShardConfig(reader)).toEqual({
       serverId: 1,
-      gameVersion: 'alpha-2.5.1',
+      gameVersion: '0.5.5-beta',
       maxPlayers: 1000,
       readyTimeoutMs: 7000,
       handshakeTimeoutMs: 10000,
-      movementSpeedMs: 250,
+      movementSpeedMs: 220,
       tickMs: 50,
       gatewayTimeoutMs: 5000,
       heartbeatMs: 1000,

@@ -84,7 +84,8 @@ export function sharedMap(): GameMap {
   return (shared ??= builtInMap());
 }
 
-export const VERSION = 'alpha-2.5.1';
+/** The stock Kaetram client's `gVer` (the shard's default GAME_VERSION). */
+export const VERSION = '0.5.5-beta';
 
 export function createTestWorld(options: { map?: GameMap; readyTimeoutMs?: number; random?: () => number } = {}): TestWorld {
   const clock = new Clock();
@@ -100,6 +101,8 @@ export function createTestWorld(options: { map?: GameMap; readyTimeoutMs?: numbe
     metrics,
     logger: silentLogger(),
     now: clock.now,
+    // Process uptime for the Handshake's serverTime: the same hand-moved clock, from 0.
+    uptime: () => clock.t - 1_000_000,
     random: options.random ?? (() => 0.5),
   });
   const t: TestWorld = {

@@ -43,15 +43,26 @@ describe('Movement plausibility', () => {
     expect(t.world.players.get('0a')!.x).toBe(x + 1);
   });
 
-  it('movement - Stop is relayed with the orientation', () => {
+  it('movement - Stop reaches the others as a final Move (Kaetram relays no Stop); the orientation is kept', () => {
     const t = createTestWorld();
     t.join('0a');
     t.join('0b');
     const { x, y } = t.world.players.get('0a')!;
     t.send('0a', Packets.Movement, { opcode: 3, playerX: x, playerY: y, orientation: 2 });
     t.tick();
-    expect(t.received.ofId('0b', Packets.Movement)).toEqual([[11, 3, { instance: '0a', x, y, orientation: 2 }]]);
+    expect(t.received.ofId('0b', Packets.Movement)).toEqual([[11, 4, { instance: '0a', x, y, forced: false }]]);
+    expect(t.received.ofId('0a', Packets.Movement)).toEqual([]);
     expect(t.world.players.get('0a')!.spawnData().orientation).toBe(2);
+  });
+
+  it('movement - a Stop one tile on is relayed as one Move to that tile', () => {
+    const t = createTestWorld();
+    t.join('0a');
+    t.join('0b');
+    const { x, y } = t.world.players.get('0a')!;
+    t.send('0a', Packets.Movement, { opcode: 3, playerX: x + 1, playerY: y, orientation: 3 });
+    t.tick();
+    expect(t.received.ofId('0b', Packets.Movement)).toEqual([[11, 4, { instance: '0a', x: x + 1, y, forced: false }]]);
   });
 
   it('movement - an implausible step teleports the mover back and is counted', async () => {
@@ -82,7 +93,7 @@ describe('Movement plausibility', () => {
     const t = createTestWorld();
     t.join('0a', placeAt(t.world, 100, 100));
     for (let i = 1; i <= 40; i++) {
-      t.clock.advance(250);
+      t.clock.advance(220);
       t.send('0a', Packets.Movement, step(100 + i, 100));
     }
     t.tick();

@@ -23,7 +23,6 @@ describe('packet text builders', () => {
   it('packet text - known cases', () => {
     expect(P.chatText('0-1', 'Guest1', 'hi')).toBe('[19,{"instance":"0-1","name":"Guest1","message":"hi","withBubble":true,"colour":""}]');
     expect(P.moveText('0-1', 3, 4)).toBe('[11,4,{"instance":"0-1","x":3,"y":4,"forced":false}]');
-    expect(P.stopText('0-1', 3, 4, 1)).toBe('[11,3,{"instance":"0-1","x":3,"y":4,"orientation":1}]');
     expect(P.teleportText('0-1', 3, 4)).toBe('[12,{"instance":"0-1","x":3,"y":4,"withAnimation":false}]');
     expect(P.despawnText('0-1')).toBe('[13,{"instance":"0-1"}]');
     expect(P.chatText('a"b', 'c\\d', '\u0001\ud800😀')).toBe(JSON.stringify(P.chat('a"b', 'c\\d', '\u0001\ud800😀')));
@@ -34,11 +33,10 @@ describe('packet text builders', () => {
     for (let seed = 1; seed <= 20_000; seed++) {
       const rand = prng(seed);
       const [a, b, c] = [randomString(rand), randomString(rand), randomString(rand)];
-      const [x, y, o] = [randomNumber(rand), randomNumber(rand), randomNumber(rand)];
+      const [x, y] = [randomNumber(rand), randomNumber(rand)];
       const pairs: [string, string][] = [
         [P.chatText(a, b, c), JSON.stringify(P.chat(a, b, c))],
         [P.moveText(a, x, y), JSON.stringify(P.move(a, x, y))],
-        [P.stopText(a, x, y, o), JSON.stringify(P.stop(a, x, y, o))],
         [P.teleportText(a, x, y), JSON.stringify(P.teleport(a, x, y))],
         [P.despawnText(a), JSON.stringify(P.despawn(a))],
       ];

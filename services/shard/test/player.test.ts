@@ -18,7 +18,7 @@ describe('Player lifecycle', () => {
     t.tick();
     t.send('01', Packets.Handshake, { gVer: VERSION });
     expect(t.published).toHaveLength(2); // no tick in between
-    expect(t.received.packets('01')[1]).toEqual([1, { type: 'client', instance: '01', serverId: 7, serverTime: t.clock.t }]);
+    expect(t.received.packets('01')[1]).toEqual([1, { type: 'client', instance: '01', serverId: 7, serverTime: t.clock.t - 1_000_000 }]);
   });
 
   it('lifecycle - Connected stays first when the handshake comes before the tick', () => {
@@ -39,7 +39,7 @@ describe('Player lifecycle', () => {
   });
 
   // Exact match only: not "at least", not "same prefix", not "same major".
-  it.each(['alpha-2.5.2', 'alpha-2.5.10', 'alpha-3.0.0', 'beta-1.0.0', 'zeta', '0.5.5-beta', 'alpha-2.5.1.1', 'alpha-2.5', 'ALPHA-2.5.1'])(
+  it.each(['0.5.6-beta', '0.5.10-beta', '1.0.0-beta', '0.5.5-alpha', 'zeta', 'alpha-2.5.1', '0.5.5-beta.1', '0.5.5', '0.5.5-BETA'])(
     `lifecycle - game version %s (newer, unrelated, longer or shorter than ${VERSION}) is closed with updated`,
     (gVer) => {
       const t = createTestWorld();
@@ -87,7 +87,7 @@ describe('Player lifecycle', () => {
       maxHitPoints: 69,
       mana: 44,
       maxMana: 44,
-      movementSpeed: 250,
+      movementSpeed: 220,
       orientation: 1,
       attackRange: 1,
       rank: 0,
@@ -101,7 +101,7 @@ describe('Player lifecycle', () => {
 
   it.each([
     [0, 'invalidlogin'],
-    [1, 'disallowed'],
+    [1, 'disabledregister'],
   ])('lifecycle - login opcode %i is closed with %s (no account store)', (opcode, reason) => {
     const t = createTestWorld();
     t.connect('01');
@@ -111,7 +111,7 @@ describe('Player lifecycle', () => {
     expect(t.received.closeOf('01')).toBe(reason);
   });
 
-  it('lifecycle - no Ready within READY_TIMEOUT_MS is closed with timeout', () => {
+  it('lifecycle - no Ready within READY_TIMEOUT_MS is closed with error (Kaetram Player.intro)', () => {
     const t = createTestWorld({ readyTimeoutMs: 7000 });
     t.connect('01');
     t.connect('02');
@@ -125,7 +125,7 @@ describe('Player lifecycle', () => {
     expect(t.received.closeOf('01')).toBeUndefined();
     t.clock.advance(1);
     t.tick();
-    expect(t.received.closeOf('01')).toBe('timeout');
+    expect(t.received.closeOf('01')).toBe('error');
     expect(t.received.closeOf('02')).toBeUndefined();
     expect(t.world.players.get('02')!.state).toBe('ready');
   });
@@ -196,7 +196,7 @@ describe('Player lifecycle', () => {
     t.send('01', Packets.Network, [1]);
     t.send('01', Packets.Network, [1]); // unsolicited now: accepted, nothing sent
     t.tick();
-    expect(t.received.ofId('01', Packets.Notification)).toEqual([[25, 2, { message: 'Latency of 42ms', colour: 'red' }]]);
+    expect(t.received.ofId('01', Packets.Notification)).toEqual([[25, 2, { message: 'Latency of 42ms', colour: 'red', source: '' }]]);
     expect(t.world.players.get('01')!.latencyMs).toBe(42);
     expect(t.received.ofId('01', Packets.Chat)).toEqual([]); // commands are never chat
   });

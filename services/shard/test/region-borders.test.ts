@@ -46,11 +46,11 @@ describe('region borders', () => {
     expect(sees('0c')).toEqual(['0b', '0d']);
   });
 
-  it('region borders - Stop reaches the players in the neighbouring regions, never the mover', () => {
+  it('region borders - a Stop is relayed (as Kaetram does, as the final Move) to the players in the neighbouring regions, never the mover', () => {
     const { t, since } = borderWorld();
     t.send('0a', Packets.Movement, { opcode: 3, playerX: A.x, playerY: A.y, orientation: 1 });
     t.tick();
-    const stop = [11, 3, { instance: '0a', x: A.x, y: A.y, orientation: 1 }];
+    const stop = [11, 4, { instance: '0a', x: A.x, y: A.y, forced: false }];
     expect(got(t, since, '0b', Packets.Movement)).toEqual([stop]);
     expect(got(t, since, '0d', Packets.Movement)).toEqual([stop]);
     expect(got(t, since, '0a', Packets.Movement)).toEqual([]);

@@ -56,7 +56,7 @@ describe('Shard over the in-process bus', () => {
     await s.shard.start();
     expect(s.shard.ready).toBe(true);
     await waitFor(() => s.heartbeats.length > 0, 'first heartbeat');
-    expect(s.heartbeats[0]).toEqual({ shard: '3', players: 0, capacity: 1000, accepting: true, serverId: 3, spawn: true });
+    expect(s.heartbeats[0]).toEqual({ shard: '3', players: 0, capacity: 1000, accepting: true, serverId: 3, spawn: true, gameVersion: '0.5.5-beta' });
 
     s.send([s.open('0100001')]);
     await waitFor(() => s.received.packets('0100001').length === 1, 'Connected');
@@ -180,7 +180,7 @@ describe('Shard over the in-process bus', () => {
     await s.shard.stop({ notify: 'Back soon.' });
     expect(s.shard.ready).toBe(false);
     await waitFor(() => s.received.closeOf('0100002') !== undefined, 'closes delivered');
-    expect(s.received.ofId('0100001', Packets.Notification)).toEqual([[25, 2, { message: 'Back soon.' }]]);
+    expect(s.received.ofId('0100001', Packets.Notification)).toEqual([[25, 2, { message: 'Back soon.', colour: '', source: '' }]]);
     expect(s.received.closeOf('0100001')).toBe('maintenance');
     expect(s.received.closeOf('0100002')).toBe('maintenance');
     expect(s.received.ofId('0100002', Packets.Notification)).toEqual([]); // not in the world yet

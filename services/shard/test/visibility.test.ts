@@ -11,7 +11,7 @@ describe('World visibility', () => {
     t.join('0b');
     const spawnOfB = t.received.ofId('0a', Packets.Spawn);
     expect(spawnOfB).toHaveLength(1);
-    expect(spawnOfB[0]![1]).toMatchObject({ instance: '0b', type: 0, name: expect.stringMatching(/^Guest\d+$/), movementSpeed: 250 });
+    expect(spawnOfB[0]![1]).toMatchObject({ instance: '0b', type: 0, name: expect.stringMatching(/^Guest\d+$/), movementSpeed: 220 });
     expect(t.received.ofId('0b', Packets.List)).toEqual([[6, 0, { entities: ['0a'] }]]);
     // The client asks for what it lacks; only players in view are answered.
     t.send('0b', Packets.Who, ['0a', '0zz', '0b']);

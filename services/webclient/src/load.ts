@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EnvReader } from '@shardgate/config';
+// The shard's rule and default for GAME_VERSION, so both read it alike.
+import { GAME_VERSION_PATTERN, STOCK_CLIENT_VERSION } from '@shardgate/protocol';
 
 /** A file the gateway serves on a plain GET (structurally the gateway's `StaticFile`). */
 export interface WebClientFile {
@@ -8,8 +10,8 @@ export interface WebClientFile {
   contentType: string;
 }
 
-/** The version the client sends in its handshake when nothing else is known (the shard's default). */
-export const DEFAULT_GAME_VERSION = 'alpha-2.5.1';
+/** The version written into the page when nothing else is known: the shard's default, the stock client's. */
+export const DEFAULT_GAME_VERSION = STOCK_CLIENT_VERSION;
 
 /** The `<meta name=...>` of index.html whose `content` carries the game version. */
 export const GAME_VERSION_META = 'shardgate-game-version';
@@ -80,8 +82,6 @@ export interface WebClientConfig {
   gameVersion: string | undefined;
 }
 
-// The shard's rule for GAME_VERSION (printable ASCII without spaces), so both read it alike.
-const VERSION = /^[\x21-\x7e]{1,64}$/;
 
 /**
  * Reads SERVE_CLIENT (default: true embedded, false distributed) and, when `readGameVersion`
@@ -91,6 +91,6 @@ const VERSION = /^[\x21-\x7e]{1,64}$/;
 export function readWebClientConfig(reader: EnvReader, { serveClient, readGameVersion = false }: { serveClient: boolean; readGameVersion?: boolean }): WebClientConfig {
   const serve = reader.bool('SERVE_CLIENT', serveClient);
   const gameVersion =
-    serve && readGameVersion ? reader.string('GAME_VERSION', DEFAULT_GAME_VERSION, VERSION, '1 to 64 printable ASCII characters without spaces') : undefined;
+    serve && readGameVersion ? reader.string('GAME_VERSION', DEFAULT_GAME_VERSION, GAME_VERSION_PATTERN, '1 to 64 printable ASCII characters without spaces') : undefined;
   return { serveClient: serve, gameVersion };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError, EnvReader } from '@shardgate/config';
 import { GAME_VERSION_META, WebClientNotBuiltError, loadWebClient, readWebClientConfig } from '../src';
 
-function fakeBuild(html = `<html><head><meta name="${GAME_VERSION_META}" content="alpha-2.5.1"></head></html>`): string {
+function fakeBuild(html = `<html><head><meta name="${GAME_VERSION_META}" content="0.5.5-beta"></head></html>`): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webclient-'));
   fs.writeFileSync(path.join(dir, 'index.html'), html);
   fs.writeFileSync(path.join(dir, 'app.js'), 'console.log(1)');
@@ -49,7 +49,7 @@ describe('readWebClientConfig', () => {
   });
 
   it('reads GAME_VERSION only when serving and asked to (a distributed gateway)', () => {
-    expect(read({ SERVE_CLIENT: 'true' }, { serveClient: false, readGameVersion: true })).toEqual({ serveClient: true, gameVersion: 'alpha-2.5.1' });
+    expect(read({ SERVE_CLIENT: 'true' }, { serveClient: false, readGameVersion: true })).toEqual({ serveClient: true, gameVersion: '0.5.5-beta' });
     expect(read({ SERVE_CLIENT: '1', GAME_VERSION: 'beta-3' }, { serveClient: false, readGameVersion: true }).gameVersion).toBe('beta-3');
     expect(read({ GAME_VERSION: 'beta-3' }, { serveClient: true }).gameVersion).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import zlib from 'node:zlib';
+import { STOCK_CLIENT_VERSION } from '@shardgate/protocol';
 
 /** A packet as the server sends it: `[id, data]` or `[id, opcode, data]` (Map: `[4, b64, len]`). */
 export type Packet = unknown[];
@@ -103,7 +104,7 @@ export class KaetramClient {
   }
 
   /** Runs the lifecycle a Kaetram client runs: Connected, Handshake, guest Login, Welcome, Ready. */
-  async joinAsGuest(gameVersion = 'alpha-2.5.1'): Promise<{ instance: string; welcome: Record<string, unknown>; handshake: { instance: string; serverId: number; type: string; serverTime: number } }> {
+  async joinAsGuest(gameVersion = STOCK_CLIENT_VERSION): Promise<{ instance: string; welcome: Record<string, unknown>; handshake: { instance: string; serverId: number; type: string; serverTime: number } }> {
     await this.waitForId(0);
     this.send([1, { gVer: gameVersion }]);
     const handshake = (await this.waitForId(1))[1] as { instance: string; serverId: number; type: string; serverTime: number };

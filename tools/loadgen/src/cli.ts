@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { STOCK_CLIENT_VERSION, fetchGameVersion } from './game-version';
 import { parsePids } from './procstat';
 import { writeReport } from './report';
 import type { Mode, Spread, Stage, SwarmOptions } from './options';
@@ -16,7 +17,7 @@ Target and wire
   --url URL[,URL]        ws:// URL(s); bot i uses the (i mod n)-th            (ws://127.0.0.1:9001/ws)
   --protocol P           kaetram | echo | socketio                            (kaetram)
   --transport T          raw (RFC 6455 over net, cheaper) | ws                (raw)
-  --game-version V       gVer of the handshake                                (alpha-2.5.1)
+  --game-version V       gVer of the handshake (default: the gateway's GET /version, else 0.5.5-beta)
 Load
   --mode M               play | idle (connect, Kaetram handshake, hold) | storm (connect+close)  (play)
   --bots N --duration S  one stage of N bots measured for S seconds           (10, 10)
@@ -114,7 +115,8 @@ export function optionsFrom(argv: string[]): SwarmOptions & { out?: string } {
     connectIntervalMs: num(a, 'connect-interval', 5100),
     connectRate: num(a, 'connect-rate', 500),
     maxConnecting: num(a, 'max-connecting', 256),
-    gameVersion: a['game-version'] ?? 'alpha-2.5.1',
+    // Empty: asked of the gateway in main() (GET /version) before any bot connects.
+    gameVersion: a['game-version'] ?? '',
     serverPids: parsePids(a['server-pids']),
     scrape: (a.scrape ?? '')
       .split(',')
@@ -132,6 +134,19 @@ export function optionsFrom(argv: string[]): SwarmOptions & { out?: string } {
   };
 }
 
+/** The version the server accepts, as its gateway says; the stock client's when it cannot say. */
+async function gameVersionOf(url: string, protocol: Protocol): Promise<string> {
+  if (protocol !== 'kaetram') return STOCK_CLIENT_VERSION;
+  try {
+    const version = await fetchGameVersion(url);
+    process.stderr.write(`[loadgen] game version ${version} (from the gateway)\n`);
+    return version;
+  } catch (error) {
+    process.stderr.write(`[loadgen] could not ask the game version (${(error as Error).message}); sending ${STOCK_CLIENT_VERSION}\n`);
+    return STOCK_CLIENT_VERSION;
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -139,6 +154,7 @@ async function main(): Promise<void> {
     return;
   }
   const { out, ...options } = optionsFrom(argv);
+  if (options.gameVersion === '') options.gameVersion = await gameVersionOf(options.urls[0]!, options.protocol);
   const swarm = new Swarm(options);
   let signalled = 0;
   const onSignal = () => {

@@ -18,3 +18,4 @@ export { SourceList, SourcePool, ipOf } from './sources';
 export { histogramSvg, lineChartSvg, escapeXml, niceTicks } from './svg';
 export { writeReport } from './report';
 export { countPackets } from './frames';
+export { STOCK_CLIENT_VERSION, versionUrl, fetchGameVersion } from './game-version';

@@ -2,7 +2,7 @@
 // turns keys, clicks and the chat box into packets. Everything shown is set as text.
 import { Game, type ChatLine } from './game';
 import { draw, tileAt } from './render';
-import { type Direction } from './wire';
+import { STOCK_CLIENT_VERSION, type Direction } from './wire';
 
 const KEYS: Record<string, Direction> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
 
@@ -21,13 +21,30 @@ function socketUrl(): string {
   return url.toString();
 }
 
-function gameVersion(): string {
-  const fromQuery = new URL(location.href).searchParams.get('gVer');
+/**
+ * The `gVer` to send: `?gVer=` if given (testing a refusal), else what the gateway says the
+ * world accepts (`GET /version`, from the shards' heartbeats, so a changed GAME_VERSION is
+ * followed without rebuilding or re-serving the page), else the version written into the
+ * page, else the stock Kaetram client's.
+ */
+async function gameVersion(): Promise<string> {
+  const page = new URL(location.href);
+  const fromQuery = page.searchParams.get('gVer');
   if (fromQuery) return fromQuery;
-  return document.querySelector<HTMLMetaElement>('meta[name="shardgate-game-version"]')?.content || 'alpha-2.5.1';
+  try {
+    const url = new URL('/version', page);
+    const world = page.searchParams.get('world');
+    if (world !== null && /^\d{1,5}$/.test(world)) url.searchParams.set('world', world);
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000), cache: 'no-store' });
+    const body = (await res.json()) as { gameVersion?: unknown };
+    if (res.ok && typeof body.gameVersion === 'string' && body.gameVersion) return body.gameVersion;
+  } catch {
+    // An older gateway, or none reachable yet: fall back to the page.
+  }
+  return document.querySelector<HTMLMetaElement>('meta[name="shardgate-game-version"]')?.content || STOCK_CLIENT_VERSION;
 }
 
-function start(): void {
+async function start(): Promise<void> {
   const canvas = element<HTMLCanvasElement>('game');
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('no 2D canvas');
@@ -46,7 +63,11 @@ function start(): void {
     pps: element('pps'),
   };
 
-  const game = new Game({ gameVersion: gameVersion(), userAgent: navigator.userAgent });
+  // The test hook and a handle for the curious (devtools), there from the first moment: while
+  // the version is asked, it shows a game that has not connected yet.
+  let game = new Game({ gameVersion: '', userAgent: navigator.userAgent });
+  (window as unknown as { shardgate: unknown }).shardgate = { state: () => game.state(), game: () => game };
+  game = new Game({ gameVersion: await gameVersion(), userAgent: navigator.userAgent });
   const socket = new WebSocket(socketUrl());
   game.attach({ send: (text) => socket.readyState === WebSocket.OPEN && socket.send(text), close: () => socket.close() });
   socket.addEventListener('message', (event) => {
@@ -54,9 +75,6 @@ function start(): void {
   });
   socket.addEventListener('close', (event) => game.disconnected(event.code, event.reason));
   window.addEventListener('pagehide', () => game.close());
-
-  // The test hook and a handle for the curious (devtools).
-  (window as unknown as { shardgate: unknown }).shardgate = { state: () => game.state(), game };
 
   let shownLines = 0;
   let firstShown: ChatLine | undefined;
@@ -145,4 +163,4 @@ function start(): void {
   renderPanel();
 }
 
-start();
+void start();

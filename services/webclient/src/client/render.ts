@@ -1,5 +1,6 @@
 import type { Entity, Game, Point } from './game';
 import { REGION_SIZE } from './wire';
+import { topTileId } from './tiles';
 
 /** Pixels per tile on the canvas. */
 export const TILE_PX = 16;
@@ -74,7 +75,7 @@ export function draw(ctx: CanvasRenderingContext2D, game: Game, now: number): vo
     for (let x = x0; x <= x1; x++) {
       const tile = game.tiles.get(x, y);
       if (!tile) continue;
-      const id = Array.isArray(tile.data) ? (tile.data[tile.data.length - 1] ?? 0) : tile.data;
+      const id = topTileId(tile.data);
       const [r, g, b] = tileColour(id);
       const shade = 0.9 + hash(x, y) * 0.2 - (tile.blocked ? 0.25 : 0);
       const [px, py] = toPx(x, y);

@@ -1,18 +1,32 @@
 import { REGION_SIZE } from './wire';
 
-/** One tile of Kaetram's region data: a tile id or layers (bottom to top); `c` blocks. */
+/** A flipped tile as Kaetram sends it (`{tileId, h, v, d}`; Kaetram's `Map.parseTileData`). */
+export interface RotatedTile {
+  tileId: number;
+}
+
+export type TileLayer = number | RotatedTile;
+
+/** One tile of Kaetram's region data: a tile or layers (bottom to top); `c` blocks. */
 export interface RegionTile {
   x: number;
   y: number;
-  data: number | number[];
+  data: TileLayer | TileLayer[];
   c?: boolean;
 }
 
 export type RegionData = Record<string, RegionTile[]>;
 
 export interface Tile {
-  data: number | number[];
+  data: TileLayer | TileLayer[];
   blocked: boolean;
+}
+
+/** The id this client colours a tile by: its top layer's, flips ignored. */
+export function topTileId(data: TileLayer | TileLayer[]): number {
+  const top = Array.isArray(data) ? data[data.length - 1] : data;
+  if (typeof top === 'number') return top;
+  return typeof top?.tileId === 'number' ? top.tileId : 0;
 }
 
 /** Larger than any map side shardgate accepts (9,600): a collision-free numeric key. */

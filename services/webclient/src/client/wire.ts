@@ -1,8 +1,8 @@
 // The Kaetram wire facts the client needs, from @shardgate/protocol's pure tables (the same
 // numbers the server uses), plus what the close reasons mean in words.
-import { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE, type CloseReason } from '@shardgate/protocol/browser';
+import { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE, STOCK_CLIENT_VERSION, type CloseReason } from '@shardgate/protocol/browser';
 
-export { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE };
+export { KAETRAM_CLOSE_CODE, Opcodes, Packets, REGION_SIZE, STOCK_CLIENT_VERSION };
 
 /** A packet as the server sends it: `[id, data]` or `[id, opcode, data]`. */
 export type Packet = unknown[];
@@ -17,7 +17,7 @@ export const DIRECTIONS: Readonly<Record<Direction, { dx: number; dy: number; or
   right: { dx: 1, dy: 0, orientation: Orientation.Right },
 });
 
-/** What Kaetram's client shows for each close reason (its `handleUTF8` table). */
+/** What Kaetram's client shows for each close reason (`Messages.handleCloseReason`, messages.ts). */
 export const CLOSE_REASON_TEXT: Readonly<Record<CloseReason, string>> = Object.freeze({
   updated: 'The game has been updated. Please clear your browser cache.',
   toofast: 'You are trying to log in too fast from the same connection.',
@@ -33,6 +33,7 @@ export const CLOSE_REASON_TEXT: Readonly<Record<CloseReason, string>> = Object.f
   worldfull: 'The servers are currently full!',
   maintenance: 'The server is currently under maintenance.',
   disallowed: 'The server is currently not accepting connections!',
+  disabledregister: 'Registration is currently disabled.',
   invalidinput: 'The input you have entered is invalid. Please do not use special characters.',
   cheating: 'An error in client-server syncing has occurred.',
 });

@@ -6,7 +6,7 @@
 // Events carry Kaetram's packet shapes: handshake, login, welcome, ready, list, who, spawn,
 // movement (client) / move, stop (server), chat, despawn, teleport.
 // Env: PORT, HOST, REDIS_URL, REDIS_PREFIX (adapter channel), NODE_ID, MAP_SIZE (480),
-// SPAWN_X, SPAWN_Y (236), MOVEMENT_SPEED_MS (250), GAME_VERSION (alpha-2.5.1).
+// SPAWN_X, SPAWN_Y (236), MOVEMENT_SPEED_MS (220, as shardgate's), GAME_VERSION (0.5.5-beta, the stock Kaetram client's, as shardgate's default).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -19,8 +19,8 @@ const HOST = env.HOST || '127.0.0.1';
 const NODE_ID = Number(env.NODE_ID || 1);
 const MAP_SIZE = Number(env.MAP_SIZE || 480);
 const SPAWN = { x: Number(env.SPAWN_X || 236), y: Number(env.SPAWN_Y || 236) };
-const SPEED = Number(env.MOVEMENT_SPEED_MS || 250);
-const VERSION = env.GAME_VERSION || 'alpha-2.5.1';
+const SPEED = Number(env.MOVEMENT_SPEED_MS || 220);
+const VERSION = env.GAME_VERSION || '0.5.5-beta';
 const REGION = 48;
 const PER_ROW = MAP_SIZE / REGION;
 
