@@ -58,6 +58,9 @@ const ALERTS = [
   'EventLoopLagHigh',
   'RedisUnreachable',
   'NatsUnreachable',
+  'HandoffNotConfirmed',
+  'HandoffsLost',
+  'PeerMessagesRefused',
 ];
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000; // README, Configuration (gateways)
 // A shard's stop after its drain (closing, flushing, leaving the world): what the grace period
