@@ -238,7 +238,8 @@ describeK8s('k8s', () => {
         const run = (podName: string, entrypoint = stub, extraEnv: Record<string, string> = {}) =>
           spawnSync('/bin/sh', ['-c', script.split(DOCKER_ENTRYPOINT).join(entrypoint)], {
             encoding: 'utf8',
-            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', POD_NAME: podName, ...(world ? { SERVER_ID: world } : {}), ...extraEnv },
+            // A fresh /tmp per run (a new pod) unless the case gives one (a restart in the same pod).
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', POD_NAME: podName, TMPDIR: fs.mkdtempSync(path.join(dir, 'tmp-')), ...(world ? { SERVER_ID: world } : {}), ...extraEnv },
           });
         for (const [pod, id] of [['shard-0', '1'], ['shard-1', '2'], ['shard-41', '42'], ['shard-99998', '99999']]) {
           const r = run(pod!);
@@ -249,6 +250,25 @@ describeK8s('k8s', () => {
           const r = run(pod);
           expect([pod, r.status, r.stdout]).toEqual([pod, 64, '']);
         }
+        // A restart of the container in the same pod (its /tmp kept) waits SHARD_TIMEOUT_MS + 2 s
+        // before starting, so that gateways and peers judge the crashed process gone first;
+        // a new pod does not wait. `sleep` stubbed: it says how long it was asked for.
+        const fakeBin = path.join(dir, 'fake-bin');
+        fs.mkdirSync(fakeBin);
+        fs.writeFileSync(path.join(fakeBin, 'sleep'), '#!/bin/sh\necho "slept $1"\n', { mode: 0o755 });
+        const podTmp = fs.mkdtempSync(path.join(dir, 'pod-'));
+        const inPod = (timeout?: string) =>
+          run('shard-4', stub, { PATH: `${fakeBin}:${process.env.PATH ?? '/usr/bin:/bin'}`, TMPDIR: podTmp, ...(timeout === undefined ? {} : { SHARD_TIMEOUT_MS: timeout }) });
+        const id = `SHARD_ID=5 SERVER_ID=${world}`;
+        const first = inPod(envValue(env, 'SHARD_TIMEOUT_MS'));
+        expect([first.status, first.stdout.trim()]).toEqual([0, `service=shard ${id}`]);
+        const timeoutMs = Number(envValue(env, 'SHARD_TIMEOUT_MS') ?? SHARED_WORLD_DEFAULTS.shardTimeoutMs);
+        const again = inPod(envValue(env, 'SHARD_TIMEOUT_MS'));
+        const waited = Number(/^slept (\d+)$/m.exec(again.stdout)?.[1]);
+        expect([again.status, again.stdout.trim().split('\n').at(-1)]).toEqual([0, `service=shard ${id}`]);
+        expect(waited * 1000).toBeGreaterThan(timeoutMs);
+        expect(JSON.parse(again.stderr.trim())).toMatchObject({ level: 'warn', service: 'shard', shard: 5, waitSeconds: waited });
+        expect(Number(/^slept (\d+)$/m.exec(inPod('60000').stdout)?.[1])).toBe(62);
         // Through the image's real entrypoint (deploy/image), with `node` stubbed, when present.
         const real = path.join(ROOT, 'deploy/image/entrypoint.sh');
         if (fs.existsSync(real)) {
