@@ -175,6 +175,11 @@ describeK8s('k8s', () => {
       // scale-ups wait for that, so it must be seen within seconds, not minutes.
       const probe = c.readinessProbe;
       expect(probe.periodSeconds * probe.failureThreshold).toBeLessThanOrEqual(15);
+      // A container restarted in its pod waits SHARD_TIMEOUT_MS + 2 s before the shard even
+      // listens: the startup probe must allow that and a start, or it would kill the shard in a loop.
+      const timeoutMs = Number(envValue(containerEnv(objects, c), 'SHARD_TIMEOUT_MS') ?? SHARED_WORLD_DEFAULTS.shardTimeoutMs);
+      const startup = c.startupProbe;
+      expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(Math.floor(timeoutMs / 1000) + 2 + 20);
     });
 
     it(`k8s - ${tree}: the players Service selects only the gateway pods on 9001, admin Services only the admin ports`, () => {
