@@ -48,6 +48,36 @@ describe('deploy - Grafana dashboard', () => {
     expect(exprs(panelTitled('Event-loop lag p99')).join('\n')).toContain('nodejs_eventloop_lag_p99_seconds{');
   });
 
+  it('deploy - the dashboard has the world panels issue 11 names, under their own row', () => {
+    // regions owned per shard, ownership epoch, hand-offs by cause, hand-off duration p50/p99,
+    // border packets and bytes, fence waiting, peer messages refused.
+    const row = panelsInRow('Worlds on several shards');
+    const inRow = (title: string) => {
+      const panel = panelTitled(title);
+      expect({ title, inRow: row.some((p) => p.id === panel.id) }).toEqual({ title, inRow: true });
+      return exprs(panel).join('\n');
+    };
+    expect(inRow('Regions owned by shard')).toMatch(/^sum by \(node\) \(shardgate_shard_regions_owned\{/);
+    expect(inRow('Ownership epoch by shard')).toMatch(/^max by \(node\) \(shardgate_shard_ownership_epoch\{/);
+    const handoffs = inRow('Hand-offs by cause');
+    expect(handoffs).toMatch(/sum by \(cause\) \(rate\(shardgate_shard_handoffs_total\{/);
+    expect(handoffs).toContain('shardgate_shard_handoffs_received_total{');
+    expect(handoffs).toMatch(/sum by \(outcome\) \(rate\(shardgate_gateway_handoffs_followed_total\{/);
+    const duration = inRow('Hand-off duration p50 and p99');
+    for (const q of ['0.5', '0.99']) expect(duration).toContain(`histogram_quantile(${q}, sum by (le) (rate(shardgate_shard_handoff_seconds_bucket{`);
+    expect(inRow('Border packets by shard')).toMatch(/rate\(shardgate_shard_border_packets_total\{/);
+    expect(inRow('Border bytes by shard')).toMatch(/rate\(shardgate_shard_border_bytes_total\{/);
+    expect(inRow('Fence waiting by shard')).toContain('shardgate_shard_fence_waiting{');
+    expect(inRow('Peer messages refused by shard and reason')).toMatch(/sum by \(node, reason\) \(rate\(shardgate_shard_peer_rejected_total\{/);
+    // Shard queries follow the shard variable, gateway ones the gateway variable.
+    for (const panel of row) {
+      for (const expr of exprs(panel)) {
+        const variable = expr.includes('shardgate_gateway_') ? 'gateway' : 'shard';
+        expect({ panel: panel.title, expr, filtered: expr.includes(`node=~"$${variable}"`) }).toEqual({ panel: panel.title, expr, filtered: true });
+      }
+    }
+  });
+
   it('deploy - per-gateway and per-shard panels break every query down by the node label', () => {
     for (const [row, variable, min] of [
       ['Per gateway', 'gateway', 8],

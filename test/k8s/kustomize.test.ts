@@ -1,8 +1,8 @@
 // The Kubernetes kit (k8s/), checked offline: every Kustomize tree renders with kubectl,
 // every object passes the Kubernetes schemas strictly (unknown fields included), and the
-// rendered objects do what k8s/README.md promises (probes, drain budget, selectors, HPA,
-// shard ids, NetworkPolicies, security, monitoring). Without kubectl the suite is skipped
-// with one line naming it.
+// rendered objects do what k8s/README.md promises (probes, drain budgets, selectors, HPAs and
+// their prometheus-adapter rules, shard ids, shared worlds, NetworkPolicies, security,
+// monitoring). Without kubectl the suite is skipped with one line naming it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { readGatewaySettings } from '../../services/gateway/src/config';
 import { readDistributedGatewayConfig } from '../../services/gateway/src/distributed-config';
-import { readDistributedShardConfig } from '../../services/shard/src/distributed-config';
+import { readDistributedShardConfig, SHARED_WORLD_DEFAULTS } from '../../services/shard/src/distributed-config';
+import { builtInMap } from '../../services/shard/src/game-map';
 import {
   NAMESPACE,
   ROOT,
@@ -43,9 +44,28 @@ const TREES = { base: 'k8s/base', dev: 'k8s/overlays/dev', prod: 'k8s/overlays/p
 type Tree = keyof typeof TREES;
 const ALL: Tree[] = ['base', 'dev', 'prod'];
 const WITH_HPA: Tree[] = ['base', 'prod'];
+// Trees whose shards serve one world together (components/shared-world), and of those the
+// ones whose shards an HPA scales.
+const SHARED: Tree[] = ['dev', 'prod'];
+const SHARD_HPA: Tree[] = ['prod'];
+const ADAPTER_VALUES = 'k8s/prometheus-adapter/values.yaml';
 
-const ALERTS = ['GatewayDown', 'ShardDown', 'ShardTickP99OverBudget', 'RefusalSpike', 'EventLoopLagHigh', 'RedisUnreachable', 'NatsUnreachable'];
-const DEFAULT_DRAIN_TIMEOUT_MS = 25_000; // README, Configuration
+const ALERTS = [
+  'GatewayDown',
+  'ShardDown',
+  'ShardTickP99OverBudget',
+  'RefusalSpike',
+  'EventLoopLagHigh',
+  'RedisUnreachable',
+  'NatsUnreachable',
+  'HandoffNotConfirmed',
+  'HandoffsLost',
+  'PeerMessagesRefused',
+];
+const DEFAULT_DRAIN_TIMEOUT_MS = 25_000; // README, Configuration (gateways)
+// A shard's stop after its drain (closing, flushing, leaving the world): what the grace period
+// must hold beyond DRAIN_TIMEOUT_MS (base/shard/statefulset.yaml).
+const SHARD_STOP_MARGIN_MS = 10_000;
 const DOCKER_ENTRYPOINT = '/app/deploy/image/entrypoint.sh';
 // Prometheus job names of gateways and shards (deploy/prometheus/prometheus.yml's too).
 const JOBS = ['shardgate-gateway', 'shardgate-shard'];
@@ -58,6 +78,7 @@ function rendered(tree: Tree): K8sObject[] {
 
 const gatewayOf = (objects: K8sObject[]) => get(objects, 'Deployment', 'gateway');
 const shardOf = (objects: K8sObject[]) => get(objects, 'StatefulSet', 'shard');
+const hpaOf = (objects: K8sObject[], name: string) => find(objects, 'HorizontalPodAutoscaler', name);
 const labelsOf = (workload: K8sObject): Labels => podTemplate(workload).metadata.labels;
 const policiesOf = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy');
 
@@ -136,6 +157,31 @@ describeK8s('k8s', () => {
       expect(intervalMs).toBeLessThan(drainMs);
     });
 
+    it(`k8s - ${tree}: the shard grace period covers DRAIN_TIMEOUT_MS plus the stop, with no preStop delay`, () => {
+      const objects = rendered(tree);
+      const shard = shardOf(objects);
+      const c = container(shard, 'shard');
+      const drainMs = Number(envValue(containerEnv(objects, c), 'DRAIN_TIMEOUT_MS') ?? SHARED_WORLD_DEFAULTS.drainTimeoutMs);
+      const grace = podTemplate(shard).spec.terminationGracePeriodSeconds;
+      // Killed before its drain ends, a shard's remaining players are closed with `error`.
+      expect({ grace, drainMs }).toEqual({ grace: expect.any(Number), drainMs: expect.any(Number) });
+      expect(grace * 1000).toBeGreaterThanOrEqual(drainMs + SHARD_STOP_MARGIN_MS);
+      // The issue's bound: a shard of 1 000 players is empty within 10 s of SIGTERM; the drain
+      // timeout is the backstop, not the plan, so it must leave room for that and more.
+      expect(drainMs).toBeGreaterThanOrEqual(10_000);
+      // Nothing delays SIGTERM: no Service routes to shards, so no preStop sleep is needed.
+      expect(preStopSeconds(c)).toBe(0);
+      // Readiness: a new shard is ready once it has joined its world; rollouts and OrderedReady
+      // scale-ups wait for that, so it must be seen within seconds, not minutes.
+      const probe = c.readinessProbe;
+      expect(probe.periodSeconds * probe.failureThreshold).toBeLessThanOrEqual(15);
+      // A container restarted in its pod waits SHARD_TIMEOUT_MS + 2 s before the shard even
+      // listens: the startup probe must allow that and a start, or it would kill the shard in a loop.
+      const timeoutMs = Number(envValue(containerEnv(objects, c), 'SHARD_TIMEOUT_MS') ?? SHARED_WORLD_DEFAULTS.shardTimeoutMs);
+      const startup = c.startupProbe;
+      expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThanOrEqual(Math.floor(timeoutMs / 1000) + 2 + 20);
+    });
+
     it(`k8s - ${tree}: the players Service selects only the gateway pods on 9001, admin Services only the admin ports`, () => {
       const objects = rendered(tree);
       const gateway = gatewayOf(objects);
@@ -170,14 +216,17 @@ describeK8s('k8s', () => {
       expect(get(rendered(tree), 'Service', 'gateway-admin').spec.type ?? 'ClusterIP').toBe('ClusterIP');
     });
 
-    it(`k8s - ${tree}: the shard's SHARD_ID is its pod ordinal + 1`, () => {
+    it(`k8s - ${tree}: the shard's SHARD_ID is its pod ordinal + 1${SHARED.includes(tree) ? ', SERVER_ID the world they share' : ', each shard its own world'}`, () => {
       const objects = rendered(tree);
       const shard = shardOf(objects);
       expect(shard.kind).toBe('StatefulSet');
       const c = container(shard, 'shard');
       const env = containerEnv(objects, c);
-      // Nothing static may name the world: every shard would claim the same id.
-      for (const name of ['SHARD_ID', 'SERVER_ID']) expect([name, env.has(name)]).toEqual([name, false]);
+      // Nothing static may name the process: every shard would claim the same id. The world
+      // (SERVER_ID) is static exactly where the shards share one; elsewhere each is a world.
+      expect(['SHARD_ID', env.has('SHARD_ID')]).toEqual(['SHARD_ID', false]);
+      expect(['SERVER_ID', env.has('SERVER_ID')]).toEqual(['SERVER_ID', SHARED.includes(tree)]);
+      const world = envValue(env, 'SERVER_ID') ?? '';
       expect(env.get('POD_NAME')).toEqual({ field: 'metadata.name' });
       // The image's init first (its ENTRYPOINT, which `command` replaces), then sh.
       expect(c.command).toEqual(['/usr/bin/tini', '-s', '--', '/bin/sh', '-c']);
@@ -191,20 +240,41 @@ describeK8s('k8s', () => {
       try {
         // A stand-in for the image's entrypoint: prints what it was given.
         const stub = path.join(dir, 'entrypoint.sh');
-        fs.writeFileSync(stub, 'echo "service=$1 SHARD_ID=$SHARD_ID"\n');
+        fs.writeFileSync(stub, 'echo "service=$1 SHARD_ID=$SHARD_ID SERVER_ID=${SERVER_ID:-}"\n');
         const run = (podName: string, entrypoint = stub, extraEnv: Record<string, string> = {}) =>
           spawnSync('/bin/sh', ['-c', script.split(DOCKER_ENTRYPOINT).join(entrypoint)], {
             encoding: 'utf8',
-            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', POD_NAME: podName, ...extraEnv },
+            // A fresh /tmp per run (a new pod) unless the case gives one (a restart in the same pod).
+            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', POD_NAME: podName, TMPDIR: fs.mkdtempSync(path.join(dir, 'tmp-')), ...(world ? { SERVER_ID: world } : {}), ...extraEnv },
           });
         for (const [pod, id] of [['shard-0', '1'], ['shard-1', '2'], ['shard-41', '42'], ['shard-99998', '99999']]) {
           const r = run(pod!);
-          expect([pod, r.status, r.stdout.trim()]).toEqual([pod, 0, `service=shard SHARD_ID=${id}`]);
+          // The world passes through untouched: every pod serves the same one, each as itself.
+          expect([pod, r.status, r.stdout.trim()]).toEqual([pod, 0, `service=shard SHARD_ID=${id} SERVER_ID=${world}`]);
         }
         for (const pod of ['shard', 'shard-', 'shard-x1']) {
           const r = run(pod);
           expect([pod, r.status, r.stdout]).toEqual([pod, 64, '']);
         }
+        // A restart of the container in the same pod (its /tmp kept) waits SHARD_TIMEOUT_MS + 2 s
+        // before starting, so that gateways and peers judge the crashed process gone first;
+        // a new pod does not wait. `sleep` stubbed: it says how long it was asked for.
+        const fakeBin = path.join(dir, 'fake-bin');
+        fs.mkdirSync(fakeBin);
+        fs.writeFileSync(path.join(fakeBin, 'sleep'), '#!/bin/sh\necho "slept $1"\n', { mode: 0o755 });
+        const podTmp = fs.mkdtempSync(path.join(dir, 'pod-'));
+        const inPod = (timeout?: string) =>
+          run('shard-4', stub, { PATH: `${fakeBin}:${process.env.PATH ?? '/usr/bin:/bin'}`, TMPDIR: podTmp, ...(timeout === undefined ? {} : { SHARD_TIMEOUT_MS: timeout }) });
+        const id = `SHARD_ID=5 SERVER_ID=${world}`;
+        const first = inPod(envValue(env, 'SHARD_TIMEOUT_MS'));
+        expect([first.status, first.stdout.trim()]).toEqual([0, `service=shard ${id}`]);
+        const timeoutMs = Number(envValue(env, 'SHARD_TIMEOUT_MS') ?? SHARED_WORLD_DEFAULTS.shardTimeoutMs);
+        const again = inPod(envValue(env, 'SHARD_TIMEOUT_MS'));
+        const waited = Number(/^slept (\d+)$/m.exec(again.stdout)?.[1]);
+        expect([again.status, again.stdout.trim().split('\n').at(-1)]).toEqual([0, `service=shard ${id}`]);
+        expect(waited * 1000).toBeGreaterThan(timeoutMs);
+        expect(JSON.parse(again.stderr.trim())).toMatchObject({ level: 'warn', service: 'shard', shard: 5, waitSeconds: waited });
+        expect(Number(/^slept (\d+)$/m.exec(inPod('60000').stdout)?.[1])).toBe(62);
         // Through the image's real entrypoint (deploy/image), with `node` stubbed, when present.
         const real = path.join(ROOT, 'deploy/image/entrypoint.sh');
         if (fs.existsSync(real)) {
@@ -520,7 +590,127 @@ describeK8s('k8s', () => {
       expect([variable, host.includes('.'), serviceNames.has(host)]).toEqual([variable, true, false]);
     }
     expect(gatewayOf(objects).spec.replicas).toBeUndefined();
-    expect(shardOf(objects).spec.replicas).toBeGreaterThanOrEqual(2);
+    // The world's shards are the HPA's, three at least: a rollout or a lost shard leaves two.
+    expect(shardOf(objects).spec.replicas).toBeUndefined();
+    expect(hpaOf(objects, 'shard')?.spec.minReplicas).toBeGreaterThanOrEqual(3);
+  });
+
+  describe.each(SHARED)('%s shared world', (tree) => {
+    it(`k8s - ${tree}: every shard serves one world (SERVER_ID), joining and leaving it one at a time`, () => {
+      const objects = rendered(tree);
+      const shard = shardOf(objects);
+      const env: Record<string, string> = {};
+      for (const [k, v] of containerEnv(objects, container(shard, 'shard'))) if ('value' in v) env[k] = v.value;
+      const reader = new EnvReader(env);
+      const config = readDistributedShardConfig(reader);
+      reader.done();
+      // The service's own reading: a world shared with the StatefulSet's other pods.
+      expect(config.shared).toBeDefined();
+      expect(config.shard.serverId).toBe(Number(env.SERVER_ID));
+      // One at a time, in order: a scale-in drains one shard completely before the next, a
+      // scale-out joins one after the other; a rollout waits for the new shard to settle.
+      expect(shard.spec.podManagementPolicy).toBe('OrderedReady');
+      expect(shard.spec.minReadySeconds).toBeGreaterThanOrEqual(5);
+      expect(shard.spec.updateStrategy.type).toBe('RollingUpdate');
+      expect(shard.spec.updateStrategy.rollingUpdate?.partition ?? 0).toBe(0);
+      // Voluntary disruptions too: one shard of the world at a time.
+      const pdb = objects.filter((o) => o.kind === 'PodDisruptionBudget' && selects(o.spec.selector, labelsOf(shard)));
+      expect(pdb.map((p) => p.spec.maxUnavailable)).toEqual([1]);
+      // Gateways and shards judge a silent shard after the same time: the shards take its
+      // regions when the gateways close its players, not later.
+      const gatewayTimeout = envValue(containerEnv(objects, container(gatewayOf(objects), 'gateway')), 'SHARD_TIMEOUT_MS');
+      expect(config.shared?.shardTimeoutMs).toBe(Number(gatewayTimeout ?? SHARED_WORLD_DEFAULTS.shardTimeoutMs));
+    });
+
+    it(`k8s - ${tree}: ${SHARD_HPA.includes(tree) ? 'an HPA owns the shard count' : 'the shard count is fixed (no HPA)'}`, () => {
+      const objects = rendered(tree);
+      const hpa = hpaOf(objects, 'shard');
+      expect(Boolean(hpa)).toBe(SHARD_HPA.includes(tree));
+      // Either the HPA owns the count (and an apply never resets it), or the manifest does.
+      expect(shardOf(objects).spec.replicas === undefined).toBe(SHARD_HPA.includes(tree));
+    });
+  });
+
+  it('k8s - base: each shard is a world of its own, so nothing scales the shards automatically', () => {
+    const objects = rendered('base');
+    // An HPA here would add and remove worlds: every scale-in would close a world's players.
+    expect(hpaOf(objects, 'shard')).toBeUndefined();
+    expect(shardOf(objects).spec.podManagementPolicy).toBe('Parallel');
+  });
+
+  it('k8s - dev: the in-cluster NATS runs JetStream (the worlds\' members), stored on a writable volume', () => {
+    const objects = rendered('dev');
+    const nats = get(objects, 'Deployment', 'nats');
+    const c = container(nats, 'nats');
+    const args: string[] = [...(c.command ?? []), ...(c.args ?? [])];
+    expect(args.some((a) => a === '--jetstream' || a === '-js')).toBe(true);
+    const storeFlag = args.findIndex((a) => a === '--store_dir' || a === '-sd');
+    expect(storeFlag).toBeGreaterThan(0);
+    const store = args[storeFlag + 1];
+    // The root filesystem is read-only: the store must be a mounted volume.
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    const mount = (c.volumeMounts ?? []).find((m: K8sObject) => m.mountPath === store);
+    expect(mount?.readOnly ?? false).toBe(false);
+    expect(podTemplate(nats).spec.volumes.map((v: K8sObject) => v.name)).toContain(mount.name);
+  });
+
+  describe.each(SHARD_HPA)('%s shard autoscaling', (tree) => {
+    it(`k8s - ${tree}: the shard HPA scales the StatefulSet on CPU and shardgate_shard_players per pod, down one shard at a time`, () => {
+      const objects = rendered(tree);
+      const hpa = hpaOf(objects, 'shard')!;
+      const shard = shardOf(objects);
+      const c = container(shard, 'shard');
+      expect(hpa.apiVersion).toBe('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: shard.metadata.name });
+      const cpu = hpa.spec.metrics.find((m: K8sObject) => m.type === 'Resource' && m.resource.name === 'cpu');
+      expect(cpu.resource.target.type).toBe('Utilization');
+      expect(c.resources.requests.cpu).toBeDefined(); // Utilization is of the request
+      const pods = hpa.spec.metrics.find((m: K8sObject) => m.type === 'Pods');
+      expect(pods.pods.metric.name).toBe('shardgate_shard_players');
+      expect(declaredMetrics().get('shardgate_shard_players')).toBe('Gauge');
+      expect(pods.pods.target.type).toBe('AverageValue');
+      // Below MAX_PLAYERS: the busiest shard of a world holds more than the average.
+      const maxPlayers = Number(envValue(containerEnv(objects, c), 'MAX_PLAYERS') ?? 1000);
+      expect(Number(pods.pods.target.averageValue)).toBeGreaterThan(0);
+      expect(Number(pods.pods.target.averageValue)).toBeLessThan(maxPlayers);
+      // Two shards at least (a world's last shard cannot hand its players to anyone); no more
+      // than the map has regions (a shard that would own none cannot join).
+      expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+      expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+      expect(envValue(containerEnv(objects, c), 'MAP_FILE')).toBeUndefined();
+      expect(hpa.spec.maxReplicas).toBeLessThanOrEqual(builtInMap().grid.count);
+      // Down slowly, one shard at a time: every removal is a drain and a re-deal of the regions.
+      const down = hpa.spec.behavior.scaleDown;
+      expect(down.policies.every((p: K8sObject) => p.type === 'Pods' && p.value === 1)).toBe(true);
+      expect(down.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
+      // Up by whole shards, a few at a time (OrderedReady adds them one by one anyway).
+      const up = hpa.spec.behavior.scaleUp;
+      expect(up.policies.every((p: K8sObject) => p.type === 'Pods' && p.value <= 2)).toBe(true);
+    });
+  });
+
+  it('k8s - every Pods metric of every HPA has its prometheus-adapter rule, on a gauge the services export', () => {
+    const [values] = parseYamlDocuments(fs.readFileSync(path.join(ROOT, ADAPTER_VALUES), 'utf8'));
+    const rules: K8sObject[] = values!.rules.custom;
+    expect(values!.rules.default).toBe(false);
+    const declared = declaredMetrics();
+    const metrics = new Set<string>();
+    for (const tree of ALL) {
+      for (const hpa of rendered(tree).filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+        for (const m of hpa.spec.metrics.filter((x: K8sObject) => x.type === 'Pods')) metrics.add(m.pods.metric.name);
+      }
+    }
+    expect([...metrics].sort()).toEqual(['shardgate_gateway_connections', 'shardgate_shard_players']);
+    for (const metric of metrics) {
+      const rule = rules.find((r) => r.name?.as === metric);
+      expect([metric, Boolean(rule)]).toEqual([metric, true]);
+      // The series it reads is that very gauge, mapped to the pod that exports it.
+      expect([metric, String(rule!.seriesQuery).split('{')[0]]).toEqual([metric, metric]);
+      expect([metric, new RegExp(rule!.name.matches).test(metric)]).toEqual([metric, true]);
+      expect(rule!.resources.overrides).toEqual({ namespace: { resource: 'namespace' }, pod: { resource: 'pod' } });
+      expect(String(rule!.metricsQuery)).toContain('<<.Series>>{<<.LabelMatchers>>}');
+      expect(declared.get(metric)).toBe('Gauge');
+    }
   });
 
   it('k8s - the schema check catches unknown fields, wrong types and unknown kinds', () => {
