@@ -4,21 +4,23 @@ import { EnvelopeError } from './envelopes';
 /**
  * Shard <-> shard messages of one world, msgpack on `subjects.shardPeer(id)`: everything one
  * shard has for another from one tick, in order. The ops (tuples, first element the kind):
- * - `a` area: deliver `text` to your players standing in `regions` (`ignore` left out);
+ * - `a` area: deliver `text` to your players standing in `regions` (`ignore` left out); `seq`
+ *   numbers the sender's broadcasts (a hand-off says up to which one its shard had them);
  * - `g` ghost: a player of mine stands in `region` near your regions; his Spawn is `spawn`;
  * - `x` ghost gone: forget that player (he left, or went out of your sight);
  * - `h` hand-off: this player is yours now: his record, his gateway, the packets he has not
- *   received yet (text, in order), the region he came from, why, and when he left (ms);
+ *   received yet (text, in order), the region he came from, why, when he left (ms), and the
+ *   last of YOUR broadcasts I had when he left (you owe him those after it);
  * - `e` / `c`: a client packet (with when it reached me, ms) / close for a player I handed
  *   you, that reached me after;
  * - `f` fence: his gateway routes to you now; nothing more of his will come through me;
  * - `t` teleport: an operator's teleport (its id) that reached me after I handed him to you.
  */
 export type PeerOp =
-  | [kind: 'a', regions: number[], text: string, ignore: string | null]
+  | [kind: 'a', regions: number[], text: string, ignore: string | null, seq: number]
   | [kind: 'g', instance: string, region: number, spawn: string]
   | [kind: 'x', instance: string]
-  | [kind: 'h', record: unknown, gateway: string, pending: string[], from: number, cause: HandoffCause, sentAt: number]
+  | [kind: 'h', record: unknown, gateway: string, pending: string[], from: number, cause: HandoffCause, sentAt: number, seen: number]
   | [kind: 'e', instance: string, id: number, data: unknown, at: number]
   | [kind: 'c', instance: string]
   | [kind: 'f', instance: string]
@@ -46,7 +48,7 @@ function validOp(op: unknown): op is PeerOp {
   if (!Array.isArray(op)) return false;
   switch (op[0]) {
     case 'a':
-      return op.length === 4 && Array.isArray(op[1]) && op[1].length <= 9 && op[1].every(isRegion) && typeof op[2] === 'string' && (op[3] === null || isString(op[3]));
+      return op.length === 5 && Array.isArray(op[1]) && op[1].length <= 9 && op[1].every(isRegion) && typeof op[2] === 'string' && (op[3] === null || isString(op[3])) && isRegion(op[4]);
     case 'g':
       return op.length === 4 && isString(op[1]) && isRegion(op[2]) && typeof op[3] === 'string';
     case 'x':
@@ -55,7 +57,7 @@ function validOp(op: unknown): op is PeerOp {
       return op.length === 2 && isString(op[1]);
     case 'h':
       return (
-        op.length === 7 &&
+        op.length === 8 &&
         typeof op[1] === 'object' &&
         op[1] !== null &&
         isString(op[2]) &&
@@ -65,7 +67,8 @@ function validOp(op: unknown): op is PeerOp {
         Number.isSafeInteger(op[4]) &&
         op[4] >= -1 &&
         HANDOFF_CAUSES.includes(op[5] as HandoffCause) &&
-        typeof op[6] === 'number'
+        typeof op[6] === 'number' &&
+        isRegion(op[7])
       );
     case 't':
       return op.length === 5 && isString(op[1]) && isRegion(op[2]) && isRegion(op[3]) && isString(op[4]);

@@ -37,6 +37,9 @@ export interface Tracked {
 
 const NO_SHARDS: readonly string[] = Object.freeze([]);
 
+/** Own broadcasts kept for players arriving by hand-off (a few seconds of chat and movement). */
+const RECENT_BROADCASTS = 4096;
+
 /** How long a shard that left the world is still heard (its drain's hand-offs and fences). */
 export const DEPARTED_GRACE_MS = 60_000;
 
@@ -63,6 +66,13 @@ export class Border {
   // Other shards owning a region in each region's 3x3 view (current and previous table).
   private viewOwners: Array<readonly string[]> = [];
   private outgoing = new Map<string, PeerOp[]>();
+  // This shard's broadcasts are numbered; what each peer last sent us is remembered, and our
+  // own recent ones are kept a while: a player handed to us is owed those we made while he
+  // was on his way (his old shard had not had them, and we did not hold him yet).
+  private seq = 0;
+  private readonly lastFrom = new Map<string, number>();
+  private readonly recent: Array<{ seq: number; at: number; region: number; text: string; ignore: string | null }> = [];
+
   /** Players handed away whose gateway has not fenced yet: their late events follow them. */
   private readonly movedTo = new Map<string, string>();
   /** Players handed here whose gateway has not fenced yet: their direct events wait. */
@@ -162,12 +172,20 @@ export class Border {
     return [...found];
   }
 
-  /** A packet about one of this shard's players, for the players other shards hold around `region`. */
-  tellAround(region: number, text: string, ignore?: string): number {
+  /**
+   * A packet about one of this shard's players, for the players other shards hold around
+   * `region`. In a world of several shards it is numbered and kept a while (`owed`), whether
+   * or not another shard sees the region now.
+   */
+  tellAround(region: number, text: string, ignore: string | undefined, now: number): number {
+    if (this.alone) return 0;
+    const seq = ++this.seq;
+    this.recent.push({ seq, at: now, region, text, ignore: ignore ?? null });
+    if (this.recent.length > RECENT_BROADCASTS) this.recent.splice(0, this.recent.length - RECENT_BROADCASTS);
     const shards = this.othersAround(region);
     if (shards.length === 0) return 0;
     const regions = this.grid.surrounding(region) as number[];
-    for (const shard of shards) this.push(shard, ['a', regions, text, ignore ?? null]);
+    for (const shard of shards) this.push(shard, ['a', regions, text, ignore ?? null, seq]);
     return shards.length;
   }
 
@@ -175,8 +193,31 @@ export class Border {
   tellIn(regions: readonly number[], text: string, ignore?: string): number {
     if (regions.length === 0) return 0;
     const shards = this.othersIn(regions);
-    for (const shard of shards) this.push(shard, ['a', [...regions], text, ignore ?? null]);
+    for (const shard of shards) this.push(shard, ['a', [...regions], text, ignore ?? null, this.seq]);
     return shards.length;
+  }
+
+  /** A peer's broadcast numbered `seq` reached us. */
+  heard(shard: string, seq: number): void {
+    if (seq > (this.lastFrom.get(shard) ?? 0)) this.lastFrom.set(shard, seq);
+  }
+
+  /** The last of `shard`'s broadcasts we had (a hand-off to it says so). */
+  lastHeardFrom(shard: string): number {
+    return this.lastFrom.get(shard) ?? 0;
+  }
+
+  /**
+   * Our broadcasts a player handed to us (now in `region`) missed on his way: after `seen`
+   * (the last of ours his old shard had), not before he left (`since`), in view of his region.
+   */
+  owed(region: number, instance: string, seen: number, since: number): string[] {
+    const view = this.grid.surrounding(region);
+    const texts: string[] = [];
+    for (const b of this.recent) {
+      if (b.seq > seen && b.at >= since && b.ignore !== instance && view.includes(b.region)) texts.push(b.text);
+    }
+    return texts;
   }
 
   /**

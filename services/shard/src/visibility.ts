@@ -68,7 +68,7 @@ export class Visibility<V extends Viewer = Viewer> {
     this.regions.remove(viewer);
     const despawn = P.despawnText(viewer.instance);
     this.network.sendToSurroundingRegions(region, despawn);
-    this.border.tellAround(region, despawn);
+    this.border.tellIn(this.map.grid.surrounding(region), despawn);
     this.border.track(viewer, region);
   }
 

@@ -54,6 +54,9 @@ export interface WorldOptions {
 export type PeerRejection = 'malformed' | 'stranger' | 'stale' | 'unknown' | 'duplicate';
 const PEER_REJECTIONS: readonly PeerRejection[] = ['malformed', 'stranger', 'stale', 'unknown', 'duplicate'];
 
+/** Broadcasts owed to an arriving player are those since he left his old shard, minus this for clocks. */
+const OWED_CLOCK_SLACK_MS = 50;
+
 /** New players land on a random walkable tile this close to the spawn point (Chebyshev). */
 export const SPAWN_RADIUS = 3;
 
@@ -327,13 +330,12 @@ export class World implements ConnectionHost, PlayerHost {
   }
 
   sendAround(region: number, packet: Outgoing, ignore?: string): void {
-    // One array lookup when no other shard sees this region: a lone shard pays nothing more.
-    const others = this.border.othersAround(region).length;
-    if (others === 0) return this.network.sendToSurroundingRegions(region, packet, ignore);
+    // A shard alone in its world pays nothing more.
+    if (this.border.alone) return this.network.sendToSurroundingRegions(region, packet, ignore);
     const text = typeof packet === 'string' ? packet : serializePacket(packet);
     this.network.sendToSurroundingRegions(region, text, ignore);
-    this.border.tellAround(region, text, ignore);
-    this.metrics.borderPackets.inc(others);
+    const others = this.border.tellAround(region, text, ignore, this.clock());
+    if (others > 0) this.metrics.borderPackets.inc(others);
   }
 
   inViewOf(region: number, except?: Player): Seen[] {
@@ -439,6 +441,7 @@ export class World implements ConnectionHost, PlayerHost {
   private applyPeerOp(from: string, op: PeerOp): void {
     switch (op[0]) {
       case 'a':
+        this.border.heard(from, op[4]);
         return this.network.sendToRegions(op[1], op[2], op[3] ?? undefined);
       case 'g':
         if (this.players.has(op[1])) return; // he is ours now; his old shard had not heard yet
@@ -478,7 +481,7 @@ export class World implements ConnectionHost, PlayerHost {
 
   /** A player handed over by `from`: his queue, his place, the second half of his region change. */
   private adopt(from: string, op: Extract<PeerOp, { 0: 'h' }>): void {
-    const [, raw, gateway, pending, fromRegion, cause, sentAt] = op;
+    const [, raw, gateway, pending, fromRegion, cause, sentAt, seen] = op;
     let record;
     try {
       record = readPlayerRecord(raw, this.map.grid.count);
@@ -504,11 +507,16 @@ export class World implements ConnectionHost, PlayerHost {
     if (player.state === 'welcomed' || player.state === 'ready') this.slots.add(player);
     if (player.state === 'connected' || player.state === 'handshaken') this.loginDeadlines.add(player, record.loginDeadline);
     if (player.state === 'welcomed') this.readyDeadlines.add(player, record.readyDeadline);
-    if (player.state === 'ready') this.visibility.arrive(player, fromRegion);
+    if (player.state === 'ready') {
+      this.visibility.arrive(player, fromRegion);
+      // What our players said or did in his sight while he was on his way: his old shard had
+      // not had it (after `seen`), and we did not hold him yet. (A small allowance for clocks.)
+      for (const text of this.border.owed(player.region, player.instance, seen, sentAt - OWED_CLOCK_SLACK_MS)) this.network.send(player.instance, text);
+    }
     this.border.expectFence(player.instance, this.now());
     this.foreignCheck = true;
     this.metrics.handoffsReceived.inc();
-    this.metrics.handoffSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
+    this.metrics.handoffSeconds.observe(Math.max(0, this.clock() - sentAt) / 1000);
     this.logger.debug({ instance: player.instance, from, cause }, 'player handed over');
   }
 
@@ -530,7 +538,7 @@ export class World implements ConnectionHost, PlayerHost {
       // We may still see him from our regions: he stays here as a ghost until his new shard says otherwise.
       if (to >= 0 && this.ownsAnyAround(to)) this.border.upsertGhost(shard, player.instance, to, player.spawnPacket());
     }
-    this.border.push(shard, ['h', record, detached.gateway, detached.pending, from, cause, Date.now()]);
+    this.border.push(shard, ['h', record, detached.gateway, detached.pending, from, cause, this.clock(), this.border.lastHeardFrom(shard)]);
     this.border.handedTo(player.instance, shard);
     this.metrics.handoffs.labels(HANDOFF_CAUSES.includes(cause) ? cause : 'walk').inc();
   }

@@ -192,20 +192,41 @@ describe('scale out and bad peers', () => {
     for (const world of cluster.worlds.values()) expect([world.border.fenceWaiting, world.unfenced]).toEqual([0, 0]);
   });
 
+  it("on his way - what the new shard's players say while a player is being handed to it reaches him once", async () => {
+    const cluster = new Cluster(['a', 'b', 'c']);
+    cluster.join('0m1', { x: 143, y: 160 }); // a's region 32, at the border with b's 33
+    cluster.join('0m2', { x: 150, y: 160 }); // b's region 33, in sight
+    cluster.join('0m3', { x: 140, y: 150 }); // a's, in sight of both
+    cluster.peerDelay = true; // the hand-off is on its way
+    cluster.clock.advance(260);
+    cluster.send('0m1', Packets.Movement, step(144, 160));
+    cluster.send('0m2', Packets.Chat, ['while you travel']);
+    cluster.send('0m3', Packets.Chat, ['from the old side']);
+    cluster.peerDelay = false;
+    cluster.settle();
+    expect(cluster.holder('0m1')).toBe('b');
+    const heard = (id: string, text: string) => cluster.received.get(id)!.filter((t) => t.includes(text)).length;
+    expect(['0m1', '0m2', '0m3'].map((id) => [heard(id, 'while you travel'), heard(id, 'from the old side')])).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+
   it('bad peers - malformed hand-offs, strangers, stale epochs and unknown players are refused, counted, and change nothing', async () => {
     const cluster = new Cluster(['a', 'b']);
     cluster.join('0z1', { x: 60, y: 60 });
     const a = cluster.world('a');
     const before = a.players.size;
     const epoch = cluster.table.epoch;
-    a.receivePeer({ from: 'b', epoch, ops: [['h', { instance: '0zz' }, 'gw1', [], -1, 'walk', Date.now()]] });
-    a.receivePeer({ from: 'zz', epoch, ops: [['a', [0], '[19,"x"]', null]] });
-    a.receivePeer({ from: 'b', epoch: epoch - 5, ops: [['a', [0], '[19,"x"]', null]] });
+    a.receivePeer({ from: 'b', epoch, ops: [['h', { instance: '0zz' }, 'gw1', [], -1, 'walk', Date.now(), 0]] });
+    a.receivePeer({ from: 'zz', epoch, ops: [['a', [0], '[19,"x"]', null, 1]] });
+    a.receivePeer({ from: 'b', epoch: epoch - 5, ops: [['a', [0], '[19,"x"]', null, 1]] });
     a.receivePeer({ from: 'b', epoch, ops: [['e', '0nobody', 19, ['hi'], 0], ['f', '0nobody'], ['c', '0nobody']] });
     // A record off the map, and one for a player this shard already holds.
     const record = a.players.get('0z1')!.toRecord();
-    a.receivePeer({ from: 'b', epoch, ops: [['h', { ...record, instance: '0z2', x: 99999 }, 'gw1', [], -1, 'walk', Date.now()]] });
-    a.receivePeer({ from: 'b', epoch, ops: [['h', record, 'gw1', [], -1, 'walk', Date.now()]] });
+    a.receivePeer({ from: 'b', epoch, ops: [['h', { ...record, instance: '0z2', x: 99999 }, 'gw1', [], -1, 'walk', Date.now(), 0]] });
+    a.receivePeer({ from: 'b', epoch, ops: [['h', record, 'gw1', [], -1, 'walk', Date.now(), 0]] });
     const count = (reason: string) => cluster.total((m) => m.peerRejected, { reason });
     expect([await count('malformed'), await count('stranger'), await count('stale'), await count('unknown'), await count('duplicate')]).toEqual([2, 1, 1, 3, 1]);
     expect(a.players.size).toBe(before);

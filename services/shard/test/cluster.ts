@@ -40,6 +40,8 @@ export class Cluster {
 
   /** While set, the gateway's fences wait (a slow gateway): the new shard holds the player's events. */
   fenceDelay = false;
+  /** While set, messages between shards wait (a hand-off on its way). */
+  peerDelay = false;
   private readonly fences: Array<[string, string]> = [];
 
   private add(id: string): World {
@@ -141,12 +143,15 @@ export class Cluster {
     }
   }
 
-  /** Ticks until no message is in flight and nobody waits for a fence. */
+  /** Ticks until no message is in flight and nobody waits for a fence, then once more (what the last messages queued goes out). */
   settle(max = 20): void {
     for (let i = 0; i < max; i++) {
       this.tick();
       const waiting = [...this.worlds.values()].some((w) => w.border.fenceWaiting > 0);
-      if (!waiting && this.fences.length === 0 && this.peerQueue.length === 0 && this.gatewayQueue.length === 0) return;
+      if (!waiting && this.fences.length === 0 && this.peerQueue.length === 0 && this.gatewayQueue.length === 0) {
+        this.tick();
+        return;
+      }
     }
   }
 
@@ -154,7 +159,8 @@ export class Cluster {
     if (!this.fenceDelay) for (const [shard, instance] of this.fences.splice(0)) this.inbox(shard, (w) => w.handleFence(instance));
     while (this.peerQueue.length > 0 || this.gatewayQueue.length > 0) {
       while (this.gatewayQueue.length > 0) this.gateway(this.gatewayQueue.shift()!);
-      const next = this.peerQueue.shift();
+      const next = this.peerDelay ? undefined : this.peerQueue.shift();
+      if (next === undefined && this.gatewayQueue.length === 0) break;
       if (next !== undefined) this.inbox(next[0], (w) => w.receivePeer(decodePeerMessage(next[1]))); // as Shard.onPeer
     }
   }
