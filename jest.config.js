@@ -14,7 +14,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@shardgate/(protocol|guard|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
+    '^@shardgate/(protocol|guard|bans|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
     '^@shardgate/(gateway|shard|embedded|loadgen|webclient)$': '<rootDir>/services/$1/src',
   },
   // Real sockets, real Redis and NATS: give slow CI machines room, never hang forever.
