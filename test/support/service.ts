@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -98,7 +100,8 @@ export class ServiceProcess {
     const adminPort = env.ADMIN_PORT ? Number(env.ADMIN_PORT) : await freePort();
     const child = spawn(process.execPath, [path.join(ROOT, entry)], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
+      // A fresh DATA_DIR unless the test gives one: bans in the repo's ./data would outlive the run.
+      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'shardgate-data-')), ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, port, adminPort);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import Redis from 'ioredis';
 import { AdminServer } from '@shardgate/admin';
+import { JetStreamBanStore } from '@shardgate/bans';
 import { NatsBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { RedisGuard } from '@shardgate/guard';
@@ -14,7 +15,9 @@ import { loadWebClient, readWebClientConfig } from '@shardgate/webclient';
 import { readGatewayConfig } from './config';
 import { readDistributedGatewayConfig } from './distributed-config';
 import { adminApi } from './admin-api';
+import { readBansFailureMode, startBans } from './ban-setup';
 import { Gateway } from './gateway';
+import { LogSampler } from './log-sampler';
 import { allocateGatewayId } from './node-id';
 
 // `npm run start:gateway`: one gateway of a distributed deployment (Redis + NATS).
@@ -25,6 +28,8 @@ runService('gateway', async () => {
   const distributed = readDistributedGatewayConfig(reader, process.env);
   // SERVE_CLIENT=true: the web client on a plain GET of the players' port, carrying GAME_VERSION.
   const webClient = readWebClientConfig(reader, { serveClient: false, readGameVersion: true });
+  // Bans follow REDIS_FAILURE_MODE's choice unless told otherwise.
+  const bansFailureMode = readBansFailureMode(reader, distributed.redisFailureMode);
   reader.done();
   // Asked for explicitly, so a missing bundle stops the start (WebClientNotBuiltError says how to build it).
   const staticFiles = webClient.serveClient ? loadWebClient({ gameVersion: webClient.gameVersion }) : undefined;
@@ -89,13 +94,27 @@ runService('gateway', async () => {
   });
   guard.start();
 
-  const gateway = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics, staticFiles });
+  // The durable ban list: a JetStream KV bucket per deployment (named after BUS_PREFIX), on its own NATS connection.
+  const banStoreErrors = new LogSampler(1, 10_000); // the watch retries every second while NATS is away
+  const banStore = new JetStreamBanStore({
+    servers: distributed.natsUrl.split(',').map((s) => s.trim()),
+    bucket: `${processConfig.busPrefix.replace(/\./g, '_')}_bans`,
+    onError: (error, what) => {
+      const { log, suppressed } = banStoreErrors.take(what);
+      if (log) logger.warn({ err: error, what, suppressed }, 'ban store: retrying');
+    },
+  });
+  const bans = await startBans({ store: banStore, failureMode: bansFailureMode, metrics, logger });
+
+  const gateway = new Gateway({ config: gatewayConfig, bus, guard, bans, subjects, logger, metrics, staticFiles });
+  const api = adminApi({ tokens: gatewayConfig.adminTokens, bans, bus, subjects, gateway, logger, onAuthFailure: () => metrics.adminAuthFailures.inc() });
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,
     ready: () => gateway.ready,
     metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
-    routes: [adminApi({ token: gatewayConfig.adminToken, guard, bus, subjects, gateway, logger })],
+    routes: [api.route],
+    authenticate: api.authenticate,
   });
   await gateway.start();
   await admin.listen();
@@ -106,6 +125,7 @@ runService('gateway', async () => {
     stop: async () => {
       await gateway.drain(distributed.drain);
       await guard.close();
+      await bans.close();
       await bus.close();
       redis.disconnect();
       await admin.close();
