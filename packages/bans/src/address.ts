@@ -43,7 +43,8 @@ export function parseAddress(input: string): Address {
   if (text.includes('%')) throw new AddressError(`${JSON.stringify(input)}: zoned (link-local scope) addresses are not accepted`);
   if (text.includes(':')) return fromV6Words(parseV6(text, input));
   const v4 = parseV4(text, input);
-  return { family: 4, words: [v4], text: formatV4(v4) };
+  // parseV4 refuses leading zeros, so a valid dotted quad is already canonical.
+  return { family: 4, words: [v4], text };
 }
 
 /**
@@ -118,7 +119,18 @@ function fromV6Words(words: number[]): Address {
 }
 
 /** Strict dotted quad: four decimal parts 0-255, no leading zeros (some stacks read them as octal). */
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 function parseV4(text: string, input: string): number {
+  // The common case (admission of every connection) in one match, no allocation per part.
+  const m = DOTTED.exec(text);
+  if (m !== null && !/(^|\.)0\d/.test(text)) {
+    const a = +m[1]!;
+    const b = +m[2]!;
+    const c = +m[3]!;
+    const d = +m[4]!;
+    if (a < 256 && b < 256 && c < 256 && d < 256) return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  }
   const parts = text.split('.');
   if (parts.length !== 4) throw new AddressError(`${JSON.stringify(input)}: not an IP address`);
   let value = 0;
