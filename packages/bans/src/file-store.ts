@@ -166,7 +166,8 @@ export class FileBanStore implements BanStore {
    * reloads the file (a partial line in the middle would also swallow the next one).
    */
   private append(event: Event): Promise<void> {
-    if (this.closed || !this.handle) return Promise.reject(new BanStoreUnavailableError('ban store is closed'));
+    if (this.closed) return Promise.reject(new BanStoreUnavailableError('ban store is closed'));
+    if (!this.handle) return Promise.reject(new BanStoreUnavailableError(`${this.location} could not be opened (see the start-up log)`));
     if (this.broken) return Promise.reject(new BanStoreUnavailableError(`${this.location} failed a write; restart the process to reload it`));
     this.apply(event);
     return new Promise<void>((resolve, reject) => {

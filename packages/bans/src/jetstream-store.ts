@@ -27,6 +27,8 @@ export interface JetStreamBanStoreOptions {
   timeoutMs?: number;
   /** How long open() waits for the first load before it rejects (it keeps trying). Default 3000 ms. */
   openTimeoutMs?: number;
+  /** Copies of the bucket and the audit stream in a NATS cluster (1 to 5; used when they are created). Default 1. */
+  replicas?: number;
   /** Audit entries kept (oldest dropped past it). Default 1 000 000. */
   auditMaxEntries?: number;
   /** Connection and watch problems, for the log. */
@@ -159,7 +161,7 @@ export class JetStreamBanStore implements BanStore {
     const js = this.js!;
     this.jsm ??= await this.nc!.jetstreamManager({ timeout: this.timeoutMs });
     // Idempotent: creates the bucket and the audit stream the first time, binds afterwards.
-    this.kv ??= await js.views.kv(this.options.bucket, { history: 1, storage: StorageType.File, timeout: this.timeoutMs });
+    this.kv ??= await js.views.kv(this.options.bucket, { history: 1, storage: StorageType.File, timeout: this.timeoutMs, replicas: this.options.replicas ?? 1 });
     try {
       await this.jsm.streams.info(this.auditStream);
     } catch {
@@ -167,6 +169,7 @@ export class JetStreamBanStore implements BanStore {
         name: this.auditStream,
         subjects: [this.auditSubject],
         storage: StorageType.File,
+        num_replicas: this.options.replicas ?? 1,
         max_msgs: this.options.auditMaxEntries ?? 1_000_000,
       });
     }

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import Redis from 'ioredis';
 import { AdminServer } from '@shardgate/admin';
-import { JetStreamBanStore } from '@shardgate/bans';
+import { BanRequestError, JetStreamBanStore, type Bans } from '@shardgate/bans';
 import { NatsBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { RedisGuard } from '@shardgate/guard';
-import { createLogger } from '@shardgate/logger';
+import { createLogger, type Logger } from '@shardgate/logger';
 import { createGatewayMetrics, createRegistry } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { runService } from '@shardgate/runner';
@@ -30,6 +30,7 @@ runService('gateway', async () => {
   const webClient = readWebClientConfig(reader, { serveClient: false, readGameVersion: true });
   // Bans follow REDIS_FAILURE_MODE's choice unless told otherwise.
   const bansFailureMode = readBansFailureMode(reader, distributed.redisFailureMode);
+  const bansReplicas = reader.int('BANS_REPLICAS', 1, { min: 1, max: 5 });
   reader.done();
   // Asked for explicitly, so a missing bundle stops the start (WebClientNotBuiltError says how to build it).
   const staticFiles = webClient.serveClient ? loadWebClient({ gameVersion: webClient.gameVersion }) : undefined;
@@ -99,12 +100,15 @@ runService('gateway', async () => {
   const banStore = new JetStreamBanStore({
     servers: distributed.natsUrl.split(',').map((s) => s.trim()),
     bucket: `${processConfig.busPrefix.replace(/\./g, '_')}_bans`,
+    replicas: bansReplicas,
     onError: (error, what) => {
       const { log, suppressed } = banStoreErrors.take(what);
       if (log) logger.warn({ err: error, what, suppressed }, 'ban store: retrying');
     },
   });
   const bans = await startBans({ store: banStore, failureMode: bansFailureMode, metrics, logger });
+
+  void migrateRedisBans(redis, `${distributed.redisPrefix}bans`, bans, logger);
 
   const gateway = new Gateway({ config: gatewayConfig, bus, guard, bans, subjects, logger, metrics, staticFiles });
   const api = adminApi({ tokens: gatewayConfig.adminTokens, bans, bus, subjects, gateway, logger, onAuthFailure: () => metrics.adminAuthFailures.inc() });
@@ -132,3 +136,29 @@ runService('gateway', async () => {
     },
   };
 });
+
+/**
+ * Bans made before the ban store lived in a Redis set that the guard's admit script still
+ * reads: move them into the store (audited as `redis-migration`), then out of Redis, so none is
+ * enforced unseen. Best effort and idempotent: any gateway may do it, once the list is loaded.
+ */
+async function migrateRedisBans(redis: Redis, key: string, bans: Bans, logger: Logger): Promise<void> {
+  try {
+    if (!bans.isLoaded) return;
+    const members = await redis.smembers(key);
+    let moved = 0;
+    for (const ip of members) {
+      try {
+        if (bans.lookup(ip).bans.length === 0) await bans.ban({ target: ip, reason: 'moved from the Redis ban set', by: 'redis-migration' });
+        await redis.srem(key, ip);
+        moved += 1;
+      } catch (error) {
+        if (error instanceof BanRequestError) await redis.srem(key, ip); // not an address: nothing to keep
+        else throw error;
+      }
+    }
+    if (moved > 0) logger.info({ moved }, 'bans moved from Redis into the ban store');
+  } catch (error) {
+    logger.warn({ err: error }, 'bans in Redis not moved into the ban store yet (next start tries again)');
+  }
+}
