@@ -166,7 +166,10 @@ describe('bans - distributed mode (private Redis, NATS with JetStream)', () => {
     expect(await becomes(g1, '203.0.113.31', 'banned', Date.now(), 1000)).toBeLessThan(1000);
     const unbanned = Date.now();
     expect((await admin(g1, 'DELETE', '/admin/bans/203.0.113.31')).status).toBe(200);
-    expect(await becomes(g2, '203.0.113.31', 'admitted', unbanned, 1000)).toBeLessThan(1000);
+    // Asked of gateway 2's own list: right after a NATS restart a join can still be lost on the
+    // bus (issue 16, item 1), which would time the bus, not the unban.
+    await waitUntil('gateway 2 lifts the ban', async () => !(JSON.parse((await admin(g2, 'GET', '/admin/bans/203.0.113.31')).body) as { banned: boolean }).banned, 1000, 20);
+    expect(Date.now() - unbanned).toBeLessThan(1000);
   }, 60_000);
 
   it('a gateway started after the bans knows them', async () => {

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { JetStreamBanStore } from '@shardgate/bans';
 import { KaetramClient } from './kaetram-client';
 import { redisCommand } from './redis-server';
 import { ServiceProcess } from './service';
@@ -225,6 +226,10 @@ export class Deployment {
       }),
     );
     this.writeLogs();
+    // The gateways' ban bucket and audit stream (named after BUS_PREFIX) would outlive the run
+    // on a shared NATS.
+    const busPrefix = this.options.env?.BUS_PREFIX ?? this.busPrefix;
+    await JetStreamBanStore.destroy(this.options.natsUrl.split(','), `${busPrefix.replace(/\./g, '_')}_bans`, 1000);
     const redisPort = this.options.redisUrl ? Number(new URL(this.options.redisUrl).port || 6379) : undefined;
     if (redisPort !== undefined) await redisCommand(redisPort, `DEL ${this.redisPrefix}gateway-ids`);
   }

@@ -70,6 +70,24 @@ export class JetStreamBanStore implements BanStore {
     return this.synced && !this.closed;
   }
 
+  /**
+   * Deletes a bucket and its audit trail for good (test teardown, or an operator starting
+   * over). Resolves false when NATS or JetStream could not be reached within `timeoutMs`.
+   */
+  static async destroy(servers: string[], bucket: string, timeoutMs = 2000): Promise<boolean> {
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connect({ servers, name: 'shardgate-bans-destroy', timeout: timeoutMs, maxReconnectAttempts: 0 });
+      const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
+      for (const stream of [`KV_${bucket}`, `${bucket}_audit`]) await jsm.streams.delete(stream).catch(() => false);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await nc?.close().catch(() => {});
+    }
+  }
+
   private get auditStream(): string {
     return `${this.options.bucket}_audit`;
   }
