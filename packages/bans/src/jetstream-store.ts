@@ -118,13 +118,16 @@ export class JetStreamBanStore implements BanStore {
 
   private firstLoad: () => void = () => {};
 
-  /** Connects (waiting for a server as long as it takes) and starts the watch. */
+  /**
+   * Connects (retrying every second, in our own cancellable timer, as long as it takes), then
+   * the client reconnects by itself forever, and starts the watch.
+   */
   private async connectLoop(): Promise<void> {
+    if (this.closed) return;
     try {
       this.nc = await connect({
         servers: this.options.servers,
         name: 'shardgate-bans',
-        waitOnFirstConnect: true,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         timeout: 2000,
