@@ -44,7 +44,7 @@ type Tree = keyof typeof TREES;
 const ALL: Tree[] = ['base', 'dev', 'prod'];
 const WITH_HPA: Tree[] = ['base', 'prod'];
 
-const ALERTS = ['GatewayDown', 'ShardDown', 'ShardTickP99OverBudget', 'RefusalSpike', 'EventLoopLagHigh', 'RedisUnreachable', 'NatsUnreachable'];
+const ALERTS = ['GatewayDown', 'ShardDown', 'ShardTickP99OverBudget', 'RefusalSpike', 'EventLoopLagHigh', 'RedisUnreachable', 'NatsUnreachable', 'BanStoreUnreachable'];
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000; // README, Configuration
 const DOCKER_ENTRYPOINT = '/app/deploy/image/entrypoint.sh';
 // Prometheus job names of gateways and shards (deploy/prometheus/prometheus.yml's too).
