@@ -375,8 +375,13 @@ export class Gateway {
             return false;
           }
         });
-    for (const connection of live) if (!connection.closed) connection.close(CloseReasons.Banned);
-    if (live.length > 0) this.options.logger.info({ ban: record.target, closed: live.length }, 'banned address disconnected');
+    let closed = 0;
+    for (const connection of live) {
+      if (connection.closed) continue; // already going (the feed echoes our own bans)
+      connection.close(CloseReasons.Banned);
+      closed += 1;
+    }
+    if (closed > 0) this.options.logger.info({ ban: record.target, closed }, 'banned address disconnected');
   }
 
   /** Admin commands reach every gateway: a kick closes one player; `ban` is what gateways before the ban store sent. */
