@@ -126,10 +126,11 @@ export class Bans {
     } catch (error) {
       throw new BanRequestError(error instanceof AddressError ? error.message : String(error));
     }
+    const at = this.now();
     let expiresAt: number | null = null;
     if (request.for !== undefined && request.for !== null) {
       try {
-        expiresAt = this.now() + parseDuration(request.for);
+        expiresAt = at + parseDuration(request.for);
       } catch (error) {
         throw new BanRequestError((error as Error).message);
       }
@@ -137,7 +138,7 @@ export class Bans {
     if (request.reason !== undefined && typeof request.reason !== 'string') throw new BanRequestError('"reason" must be a string');
     const reason = (request.reason ?? '').trim();
     if (reason.length > MAX_REASON_LENGTH) throw new BanRequestError(`"reason" is at most ${MAX_REASON_LENGTH} characters`);
-    const record: BanRecord = { target: cidr.text, reason, by: request.by, at: this.now(), expiresAt };
+    const record: BanRecord = { target: cidr.text, reason, by: request.by, at, expiresAt };
     await this.options.store.ban(record);
     // Applied here at once, whatever the feed's timing (the feed brings it to the others).
     this.list.put(record);
