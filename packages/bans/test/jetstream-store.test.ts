@@ -1,6 +1,7 @@
 // JetStreamBanStore against the machine's NATS with JetStream (127.0.0.1:4222), each test in
 // its own random bucket, deleted afterwards.
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { BanStoreUnavailableError, JetStreamBanStore, type BanFeed, type BanRecord } from '@shardgate/bans';
 
 const NATS = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -86,6 +87,35 @@ describe('JetStreamBanStore', () => {
     expect(second.next).toBeUndefined();
   });
 
+  it('resyncs after a reconnect: bans and unbans made while it was cut off arrive, deletes included', async () => {
+    // Store B reaches NATS through a proxy the test can cut; store A directly.
+    const proxy = await cuttableProxy(new URL(NATS).port ? Number(new URL(NATS).port) : 4222);
+    try {
+      const feedA = recorder();
+      const a = await open(feedA);
+      await a.ban(ban('192.0.2.1'));
+      const feedB = recorder();
+      const b = new JetStreamBanStore({ servers: [`nats://127.0.0.1:${proxy.port}`], bucket });
+      stores.push(b);
+      await b.open(feedB);
+      expect(feedB.list.has('192.0.2.1')).toBe(true);
+
+      proxy.cut();
+      await until('store B notices it is cut off', () => feedB.statuses.at(-1) === false, 15_000);
+      await expect(b.ban(ban('192.0.2.99'))).rejects.toThrow(BanStoreUnavailableError);
+      await a.ban(ban('192.0.2.2'));
+      await a.unban('192.0.2.1', { by: 'carol', at: Date.now(), reason: '' });
+      expect(feedB.list.has('192.0.2.2')).toBe(false);
+
+      proxy.restore();
+      await until('store B resyncs', () => feedB.statuses.at(-1) === true && feedB.list.has('192.0.2.2') && !feedB.list.has('192.0.2.1'), 15_000);
+      expect(feedB.resets).toBeGreaterThanOrEqual(2);
+      expect(feedB.list.has('192.0.2.99')).toBe(false);
+    } finally {
+      proxy.close();
+    }
+  }, 40_000);
+
   it('purges a lapsed ban once, and leaves a renewed one alone', async () => {
     const feed = recorder();
     const store = await open(feed);
@@ -103,3 +133,43 @@ describe('JetStreamBanStore', () => {
     await expect(store.ban(ban('203.0.113.50'))).rejects.toThrow(/not reachable/);
   });
 });
+
+/** A TCP proxy to NATS whose connections the test can cut (and refuse) and then allow again. */
+async function cuttableProxy(targetPort: number): Promise<{ port: number; cut(): void; restore(): void; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((client) => {
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      open = true;
+    },
+    close() {
+      open = false;
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
