@@ -12,7 +12,7 @@ import { JetStreamBanStore, type BanRecord } from '@shardgate/bans';
 import { startNatsServer, type PrivateNatsServer } from '../../packages/bus/test/nats-server';
 import { Deployment, sleep, waitUntil } from '../support/deployment';
 import { KaetramClient } from '../support/kaetram-client';
-import { startRedisServer, type PrivateRedisServer } from '../support/redis-server';
+import { redisCommand, startRedisServer, type PrivateRedisServer } from '../support/redis-server';
 import { httpRequest, type ServiceProcess } from '../support/service';
 
 const ALICE = 'alice-token-0123456789';
@@ -172,8 +172,15 @@ describe('bans - distributed mode (private Redis, NATS with JetStream)', () => {
     expect(Date.now() - unbanned).toBeLessThan(1000);
   }, 60_000);
 
-  it('a gateway started after the bans knows them', async () => {
+  it('a gateway started after the bans knows them, and moves bans left in the old Redis set into the store', async () => {
+    // A ban from before the ban store, in the guard's Redis set.
+    expect(await redisCommand(redis.port, `SADD ${deployment.redisPrefix}bans 203.0.113.77`)).toBe(':1');
     const late = await deployment.addGateway();
+    await late.waitLog((l) => l.msg === 'bans moved from Redis into the ban store' && l.moved === 1);
+    expect(await becomes(g1, '203.0.113.77', 'banned', Date.now(), 1000)).toBeLessThan(1000);
+    expect(await redisCommand(redis.port, `SCARD ${deployment.redisPrefix}bans`)).toBe(':0');
+    const audit = JSON.parse((await admin(g1, 'GET', '/admin/audit?limit=1')).body) as { entries: Array<{ target: string; by: string }> };
+    expect(audit.entries[0]).toMatchObject({ target: '203.0.113.77', by: 'redis-migration' });
     expect(await attempt(late, '203.0.113.10')).toBe('banned');
     expect(await attempt(late, '2001:db8:aa:bb::9')).toBe('banned');
     expect(await attempt(late, '203.0.113.12')).toBe('admitted');
