@@ -15,7 +15,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@shardgate/protocol/browser$': '<rootDir>/packages/protocol/src/browser',
-    '^@shardgate/(protocol|guard|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
+    '^@shardgate/(protocol|guard|bans|bus|config|logger|metrics|admin|runner)$': '<rootDir>/packages/$1/src',
     '^@shardgate/(gateway|shard|embedded|webclient)$': '<rootDir>/services/$1/src',
     '^@shardgate/(harness|loadgen)$': '<rootDir>/tools/$1/src',
   },

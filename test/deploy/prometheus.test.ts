@@ -20,7 +20,7 @@ const CONFIG = 'deploy/prometheus/prometheus.yml';
 const RULES = 'deploy/prometheus/alerts.yml';
 const RULE_TESTS = 'deploy/prometheus/alerts.test.yml';
 
-/** What issue 4 asks the rules to cover, and issue 11 (hand-offs that did not complete, peer messages refused). */
+/** What issue 4 asks the rules to cover, and issue 11 (hand-offs that did not complete, peer messages refused), and issue 13 (the ban store). */
 const REQUIRED_ALERTS = [
   'GatewayDown',
   'ShardDown',
@@ -32,6 +32,7 @@ const REQUIRED_ALERTS = [
   'HandoffNotConfirmed',
   'HandoffsLost',
   'PeerMessagesRefused',
+  'BanStoreUnreachable',
 ];
 
 /** GitHub's heading anchor: lowercase, punctuation dropped (but - and _), spaces to hyphens. */

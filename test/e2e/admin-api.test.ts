@@ -74,15 +74,17 @@ describe('admin API - bans, kicks, teleports, stats', () => {
     const victim = await join('127.0.10.1');
     const bystander = await join('127.0.10.2');
     const started = Date.now();
-    expect(await admin('POST', '/admin/bans', { ip: '127.0.10.1' })).toEqual({ status: 200, body: '{"banned":"127.0.10.1"}' });
+    const banned = await admin('POST', '/admin/bans', { ip: '127.0.10.1' });
+    expect(banned.status).toBe(200);
+    expect(JSON.parse(banned.body)).toMatchObject({ banned: '127.0.10.1' });
     expect(await victim.client.waitClosed(1000)).toEqual({ code: 1010, reason: 'banned' });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(bystander.client.closed).toBeUndefined();
-    expect(JSON.parse((await admin('GET', '/admin/bans')).body)).toEqual({ bans: ['127.0.10.1'] });
+    expect(JSON.parse((await admin('GET', '/admin/bans')).body)).toMatchObject({ bans: ['127.0.10.1'] });
     const again = await KaetramClient.connect(service.url, '127.0.10.1');
     expect(await again.waitClosed()).toEqual({ code: 1010, reason: 'banned' });
     expect((await admin('DELETE', '/admin/bans/127.0.10.1')).status).toBe(200);
-    expect(JSON.parse((await admin('GET', '/admin/bans')).body)).toEqual({ bans: [] });
+    expect(JSON.parse((await admin('GET', '/admin/bans')).body)).toMatchObject({ bans: [] });
     await join('127.0.10.1');
   });
 

@@ -50,8 +50,13 @@ describe('trust boundary - over real sockets', () => {
     expect(ban.status).toBe(200);
     expect(await a.waitClosed(1000)).toEqual({ code: 1010, reason: 'banned' });
     expect(b.closed).toBeUndefined();
-    const again = await connect('127.0.20.1', { 'cf-connecting-ip': '203.0.113.1' });
+    const again = await connect('127.0.20.1', { 'x-forwarded-for': '203.0.113.1' });
     expect(await again.waitClosed()).toEqual({ code: 1010, reason: 'banned' });
+    // CLIENT_IP_HEADER is X-Forwarded-For: a CF-Connecting-IP, even from the trusted proxy,
+    // names nobody (an ingress passes it through as the client wrote it), so it cannot
+    // smuggle the banned client in, nor frame another.
+    const smuggled = await connect('127.0.20.1', { 'x-forwarded-for': '203.0.113.1', 'cf-connecting-ip': '203.0.113.9' });
+    expect(await smuggled.waitClosed()).toEqual({ code: 1010, reason: 'banned' });
   });
 
   it('refuses a page from an origin not in ALLOWED_ORIGINS with HTTP 403, and takes a listed one', async () => {

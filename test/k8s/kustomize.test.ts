@@ -61,6 +61,7 @@ const ALERTS = [
   'HandoffNotConfirmed',
   'HandoffsLost',
   'PeerMessagesRefused',
+  'BanStoreUnreachable',
 ];
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000; // README, Configuration (gateways)
 // A shard's stop after its drain (closing, flushing, leaving the world): what the grace period

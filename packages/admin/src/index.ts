@@ -1,2 +1,2 @@
 export { AdminServer } from './admin-server';
-export type { AdminServerOptions, AdminRoute, AdminReply } from './admin-server';
+export type { AdminAuthenticator, AdminRequest, AdminServerOptions, AdminRoute, AdminReply } from './admin-server';

@@ -77,6 +77,21 @@ export class NatsVersionedStore implements VersionedStore {
     await this.owned?.close();
   }
 
+  /** Deletes a bucket if it exists (a test deployment's, on a shared NATS); false when NATS did not answer. */
+  static async destroyBucket(servers: string[], bucket: string, timeoutMs = 2000): Promise<boolean> {
+    let nc: NatsConnection | undefined;
+    try {
+      nc = await connect({ servers, name: 'shardgate-kv-destroy', timeout: timeoutMs, maxReconnectAttempts: 0 });
+      const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
+      await jsm.streams.delete(`KV_${bucket}`).catch(() => false);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await nc?.close().catch(() => undefined);
+    }
+  }
+
   /** Deletes the bucket and everything in it (tests), then closes. */
   async destroy(): Promise<void> {
     await this.kv.destroy();

@@ -119,6 +119,10 @@ export function createGatewayMetrics(registry: Registry) {
       registers: r,
     }),
     bus: createBusMetrics(registry, 'gateway'),
+    bansInForce: new Gauge({ name: 'shardgate_gateway_bans', help: 'Bans in force in this gateway\'s list, by kind (ipv4_address, ipv4_range, ipv6_address, ipv6_range)', labelNames: ['kind'], registers: r }),
+    banStoreConnected: new Gauge({ name: 'shardgate_gateway_ban_store_connected', help: '1 while the durable ban store is reachable and this gateway\'s list is in sync with it, else 0', registers: r }),
+    bannedRefusals: new Counter({ name: 'shardgate_gateway_banned_refusals_total', help: 'Connections refused as banned, by kind of the ban that matched', labelNames: ['kind'], registers: r }),
+    adminAuthFailures: new Counter({ name: 'shardgate_gateway_admin_auth_failures_total', help: 'Admin API requests refused for a missing or wrong bearer token', registers: r }),
   };
 }
 

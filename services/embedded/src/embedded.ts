@@ -1,7 +1,8 @@
 import { AdminServer } from '@shardgate/admin';
+import { FileBanStore, type Bans, type BansFailureMode } from '@shardgate/bans';
 import { InProcessBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig, type Env } from '@shardgate/config';
-import { Gateway, adminApi, readGatewayConfig, type GatewayConfig } from '@shardgate/gateway';
+import { Gateway, adminApi, readBansFailureMode, readGatewayConfig, startBans, type GatewayConfig } from '@shardgate/gateway';
 import { MemoryGuard } from '@shardgate/guard';
 import { createLogger, type LogDestination, type Logger } from '@shardgate/logger';
 import { createGatewayMetrics, createRegistry, createShardMetrics } from '@shardgate/metrics';
@@ -15,6 +16,10 @@ export interface EmbeddedConfig {
   process: ReturnType<typeof readProcessConfig>;
   /** SERVE_CLIENT (default true here): the web client on a plain GET of the players' port. */
   webClient: WebClientConfig;
+  /** DATA_DIR (default ./data): where the ban journal lives; created on first use. */
+  dataDir: string;
+  /** BANS_FAILURE_MODE (default open): admission while the ban file cannot be read. */
+  bansFailureMode: BansFailureMode;
 }
 
 /** Reads and validates every variable of the embedded mode; throws one ConfigError naming all bad ones. */
@@ -25,6 +30,8 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     gateway: readGatewayConfig(reader),
     shard: readShardConfig(reader),
     webClient: readWebClientConfig(reader, { serveClient: true }),
+    dataDir: reader.string('DATA_DIR', './data', /^[^\0]{1,4096}$/, 'a directory path'),
+    bansFailureMode: readBansFailureMode(reader, 'open'),
   };
   reader.done();
   return config;
@@ -37,6 +44,8 @@ export interface Embedded {
   readonly shard: Shard;
   /** The per-IP guard: bans placed here are refused with `banned` and their live connections closed. */
   readonly guard: MemoryGuard;
+  /** The ban list, kept in DATA_DIR/bans.log. */
+  readonly bans: Bans;
   readonly logger: Logger;
   ready(): boolean;
   /** Stops taking players, tells them, closes them with `maintenance`, and stops. */
@@ -69,14 +78,21 @@ export async function startEmbedded(config: EmbeddedConfig, destination?: LogDes
       logger.warn({ err: error }, 'web client not served');
     }
   }
-  const gateway = new Gateway({ config: config.gateway, bus, guard, subjects, logger: logger.child({ part: 'gateway' }), metrics: gatewayMetrics, staticFiles });
+  const banStore = new FileBanStore({
+    dir: config.dataDir,
+    onDamage: (damage) => logger.warn({ file: banStore.location, ...damage }, 'ban file: damaged line dropped (a write cut short by a crash leaves a torn last line)'),
+  });
+  const bans = await startBans({ store: banStore, failureMode: config.bansFailureMode, metrics: gatewayMetrics, logger });
+  const gateway = new Gateway({ config: config.gateway, bus, guard, bans, subjects, logger: logger.child({ part: 'gateway' }), metrics: gatewayMetrics, staticFiles });
   const ready = () => gateway.ready && shard.ready;
+  const api = adminApi({ tokens: config.gateway.adminTokens, bans, bus, subjects, gateway, logger, onAuthFailure: () => gatewayMetrics.adminAuthFailures.inc() });
   const admin = new AdminServer({
     host: config.process.adminHost,
     port: config.process.adminPort,
     ready,
     metrics: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
-    routes: [adminApi({ token: config.gateway.adminToken, guard, bus, subjects, gateway, logger })],
+    routes: [api.route],
+    authenticate: api.authenticate,
   });
 
   // The gateway first, so it hears the shard's first heartbeat and is ready at once.
@@ -96,9 +112,10 @@ export async function startEmbedded(config: EmbeddedConfig, destination?: LogDes
       await gateway.stop();
       await admin.close();
       await guard.close();
+      await bans.close();
       await bus.close();
       logger.info('shardgate stopped');
     })());
 
-  return { port, adminPort, gateway, shard, guard, logger, ready, stop };
+  return { port, adminPort, gateway, shard, guard, bans, logger, ready, stop };
 }

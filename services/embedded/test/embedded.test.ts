@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ConfigError } from '@shardgate/config';
 import { readEmbeddedConfig, startEmbedded, type Embedded } from '@shardgate/embedded';
@@ -43,6 +46,7 @@ describe('embedded - configuration', () => {
     });
     expect(config.process.adminPort).toBe(9100);
     expect(config.shard).toMatchObject({ gameVersion: '0.5.5-beta', readyTimeoutMs: 7000, tickMs: 50 });
+    expect(config).toMatchObject({ dataDir: './data', bansFailureMode: 'open' });
   });
 });
 
@@ -52,7 +56,8 @@ describe('embedded - in one process', () => {
   const clients: KaetramClient[] = [];
 
   beforeAll(async () => {
-    const config = readEmbeddedConfig({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', CONNECT_INTERVAL_MS: '0', LOG_LEVEL: 'info' });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-test-'));
+    const config = readEmbeddedConfig({ PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', CONNECT_INTERVAL_MS: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir });
     embedded = await startEmbedded(config, sink.stream);
     for (let i = 0; i < 100 && !embedded.ready(); i++) await new Promise((r) => setTimeout(r, 20));
   });
@@ -78,12 +83,12 @@ describe('embedded - in one process', () => {
   });
 
   it('refuses a banned IP with banned, and admits it again after unban', async () => {
-    await embedded.guard.ban('127.0.9.1');
+    await embedded.bans.ban({ target: '127.0.9.1', by: 'test' });
     const refused = await connect('127.0.9.1');
     expect(await refused.waitClosed()).toEqual({ code: 1010, reason: 'banned' });
     const line = sink.lines.find((l) => l.msg === 'connection refused' && l.ip === '127.0.9.1');
     expect(line).toMatchObject({ level: 'info', reason: 'banned' });
-    await embedded.guard.unban('127.0.9.1');
+    await embedded.bans.unban('127.0.9.1', 'test');
     await (await connect('127.0.9.1')).waitForId(0);
   });
 

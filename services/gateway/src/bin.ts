@@ -4,18 +4,21 @@ import { connectWithRetry, runService, withoutCredentials } from '@shardgate/run
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import Redis from 'ioredis';
-import { AdminServer, type AdminRoute } from '@shardgate/admin';
+import { AdminServer, type AdminAuthenticator, type AdminRoute } from '@shardgate/admin';
+import { BanRequestError, JetStreamBanStore, type Bans } from '@shardgate/bans';
 import { NatsBus } from '@shardgate/bus';
 import { EnvReader, readProcessConfig } from '@shardgate/config';
 import { RedisGuard } from '@shardgate/guard';
-import { createLogger } from '@shardgate/logger';
+import { createLogger, type Logger } from '@shardgate/logger';
 import { createGatewayMetrics, createRegistry } from '@shardgate/metrics';
 import { createSubjects } from '@shardgate/protocol';
 import { loadWebClient, readWebClientConfig } from '@shardgate/webclient';
 import { readGatewaySettings, type GatewayConfig } from './config';
 import { readDistributedGatewayConfig } from './distributed-config';
 import { adminApi } from './admin-api';
+import { readBansFailureMode, startBans } from './ban-setup';
 import { Gateway } from './gateway';
+import { LogSampler } from './log-sampler';
 import { allocateGatewayId } from './node-id';
 
 // `npm run start:gateway`: one gateway of a distributed deployment (Redis + NATS).
@@ -26,6 +29,9 @@ runService('gateway', async () => {
   const distributed = readDistributedGatewayConfig(reader);
   // SERVE_CLIENT=true: the web client on a plain GET of the players' port, carrying GAME_VERSION.
   const webClient = readWebClientConfig(reader, { serveClient: false, readGameVersion: true });
+  // Bans follow REDIS_FAILURE_MODE's choice unless told otherwise.
+  const bansFailureMode = readBansFailureMode(reader, distributed.redisFailureMode);
+  const bansReplicas = reader.int('BANS_REPLICAS', 1, { min: 1, max: 5 });
   reader.done();
   // Asked for explicitly, so a missing bundle stops the start (WebClientNotBuiltError says how to build it).
   const staticFiles = webClient.serveClient ? loadWebClient({ gameVersion: webClient.gameVersion }) : undefined;
@@ -36,13 +42,15 @@ runService('gateway', async () => {
   // /readyz 503 until the gateway takes players, so a start-up stuck on a dependency is seen.
   let gateway: Gateway | undefined;
   let registry: ReturnType<typeof createRegistry> | undefined;
-  const adminRoutes: AdminRoute[] = []; // the admin API joins once the guard and bus exist
+  const adminRoutes: AdminRoute[] = []; // the admin API joins once the guard, bans and bus exist
+  let authenticate: AdminAuthenticator | undefined;
   const admin = new AdminServer({
     host: processConfig.adminHost,
     port: processConfig.adminPort,
     ready: () => gateway?.ready ?? false,
     metrics: async () => (registry ? { body: await registry.metrics(), contentType: registry.contentType } : { body: '', contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
     routes: adminRoutes,
+    authenticate: (request) => authenticate?.(request),
   });
   await admin.listen();
   logger.info({ adminPort: processConfig.adminPort }, 'admin port open; starting');
@@ -120,20 +128,64 @@ runService('gateway', async () => {
   });
   guard.start();
 
-  const started = new Gateway({ config: gatewayConfig, bus, guard, subjects, logger, metrics, staticFiles });
-  adminRoutes.push(adminApi({ token: gatewayConfig.adminToken, guard, bus, subjects, gateway: started, logger }));
+  // The durable ban list: a JetStream KV bucket per deployment (named after BUS_PREFIX), on its own NATS connection.
+  const banStoreErrors = new LogSampler(1, 10_000); // the watch retries every second while NATS is away
+  const banStore = new JetStreamBanStore({
+    servers: distributed.natsServers,
+    bucket: `${processConfig.busPrefix.replace(/\./g, '_')}_bans`,
+    replicas: bansReplicas,
+    onError: (error, what) => {
+      const { log, suppressed } = banStoreErrors.take(what);
+      if (log) logger.warn({ err: error, what, suppressed }, 'ban store: retrying');
+    },
+  });
+  const bans = await startBans({ store: banStore, failureMode: bansFailureMode, metrics, logger });
+
+  void migrateRedisBans(redis, `${distributed.redisPrefix}bans`, bans, logger);
+
+  const started = new Gateway({ config: gatewayConfig, bus, guard, bans, subjects, logger, metrics, staticFiles });
+  const api = adminApi({ tokens: gatewayConfig.adminTokens, bans, bus, subjects, gateway: started, logger, onAuthFailure: () => metrics?.adminAuthFailures.inc() });
+  authenticate = api.authenticate;
+  adminRoutes.push(api.route);
   await started.start();
   gateway = started;
-  logger.info({ port: gateway.port, adminPort: processConfig.adminPort, gateway: node, webClient: webClient.serveClient }, 'gateway started (distributed mode)');
+  logger.info({ port: started.port, adminPort: processConfig.adminPort, gateway: node, webClient: webClient.serveClient }, 'gateway started (distributed mode)');
 
   return {
     logger,
     stop: async () => {
       await started.drain(distributed.drain);
       await guard.close();
+      await bans.close();
       await bus.close();
       redis.disconnect();
       await admin.close();
     },
   };
 });
+
+/**
+ * Bans made before the ban store lived in a Redis set that the guard's admit script still
+ * reads: move them into the store (audited as `redis-migration`), then out of Redis, so none is
+ * enforced unseen. Best effort and idempotent: any gateway may do it, once the list is loaded.
+ */
+async function migrateRedisBans(redis: Redis, key: string, bans: Bans, logger: Logger): Promise<void> {
+  try {
+    if (!bans.isLoaded) return;
+    const members = await redis.smembers(key);
+    let moved = 0;
+    for (const ip of members) {
+      try {
+        if (bans.lookup(ip).bans.length === 0) await bans.ban({ target: ip, reason: 'moved from the Redis ban set', by: 'redis-migration' });
+        await redis.srem(key, ip);
+        moved += 1;
+      } catch (error) {
+        if (error instanceof BanRequestError) await redis.srem(key, ip); // not an address: nothing to keep
+        else throw error;
+      }
+    }
+    if (moved > 0) logger.info({ moved }, 'bans moved from Redis into the ban store');
+  } catch (error) {
+    logger.warn({ err: error }, 'bans in Redis not moved into the ban store yet (next start tries again)');
+  }
+}

@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
+import { parseCidr } from '@shardgate/bans';
 import type { EnvReader } from '@shardgate/config';
+import { CLIENT_IP_HEADERS, type ClientIpHeader } from './trust-boundary';
 
 /** Everything a gateway needs, validated once in the entry file and passed down typed. */
 export interface GatewayConfig {
@@ -20,12 +21,14 @@ export interface GatewayConfig {
   heartbeatMs: number;
   /** Bus publishes of client events are at least this far apart (0: one per event-loop turn). */
   busFlushMs: number;
-  /** Peers (CIDRs) whose X-Forwarded-For / CF-Connecting-IP name the client. */
+  /** Peers (canonical CIDRs) whose CLIENT_IP_HEADER names the client. */
   trustedProxies: string[];
+  /** The one header that names the client behind a trusted proxy. */
+  clientIpHeader: ClientIpHeader;
   /** Origins a browser page may connect from; undefined = any. */
   allowedOrigins: string[] | undefined;
-  /** Bearer token of the admin API; unset turns the API off. */
-  adminToken: string | undefined;
+  /** Named bearer tokens of the admin API (ADMIN_TOKEN is named `admin`); none turns the API off. */
+  adminTokens: AdminToken[];
 }
 
 const HOST = /^[A-Za-z0-9.:_-]+$/;
@@ -60,20 +63,76 @@ export function readGatewaySettings(reader: EnvReader): GatewaySettings {
     shardTimeoutMs: reader.int('SHARD_TIMEOUT_MS', 3000, { min: 500, max: 600_000 }),
     heartbeatMs: reader.int('HEARTBEAT_MS', 1000, { min: 100, max: 60_000 }),
     busFlushMs: reader.int('BUS_FLUSH_MS', 2, { min: 0, max: 20 }),
-    trustedProxies: readList(reader, 'TRUSTED_PROXIES', isCidr, 'comma-separated IP addresses or CIDRs') ?? [],
+    trustedProxies: readTrustedProxies(reader),
+    clientIpHeader: readClientIpHeader(reader),
     allowedOrigins: readList(reader, 'ALLOWED_ORIGINS', (o) => /^https?:\/\/[^/\s]+$/i.test(o), 'comma-separated origins like https://play.example.com'),
-    adminToken: reader.optionalString('ADMIN_TOKEN', /^\S{16,512}$/, 'at least 16 characters without spaces'),
+    adminTokens: readAdminTokens(reader),
   };
 }
 
-function isCidr(entry: string): boolean {
-  const [address, bits, extra] = entry.split('/');
-  if (extra !== undefined || !address) return false;
-  const version = isIP(address);
-  if (version === 0) return false;
-  if (bits === undefined) return true;
-  const n = /^\d{1,3}$/.test(bits) ? Number(bits) : -1;
-  return n >= 0 && n <= (version === 6 ? 128 : 32);
+export interface AdminToken {
+  /** Who, in the audit trail and the logs. */
+  name: string;
+  token: string;
+}
+
+const TOKEN = /^\S{16,512}$/;
+const TOKEN_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/** ADMIN_TOKEN (named `admin`) and ADMIN_TOKENS=name:token,...; names and tokens unique. */
+function readAdminTokens(reader: EnvReader): AdminToken[] {
+  const tokens: AdminToken[] = [];
+  const single = reader.optionalString('ADMIN_TOKEN', TOKEN, 'at least 16 characters without spaces');
+  if (single !== undefined) tokens.push({ name: 'admin', token: single });
+  const raw = reader.optionalString('ADMIN_TOKENS');
+  if (raw === undefined) return tokens;
+  for (const item of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const colon = item.indexOf(':');
+    const name = colon > 0 ? item.slice(0, colon) : '';
+    const token = colon > 0 ? item.slice(colon + 1) : '';
+    if (!TOKEN_NAME.test(name)) {
+      reader.problem(`ADMIN_TOKENS: each entry is name:token with a name of 1 to 64 [A-Za-z0-9_.@-]; ${JSON.stringify(item.slice(0, Math.max(colon, 0)) || '(no name)')} is not`);
+    } else if (!TOKEN.test(token)) {
+      reader.problem(`ADMIN_TOKENS: the token of ${JSON.stringify(name)} must be at least 16 characters without spaces or commas`);
+    } else if (tokens.some((t) => t.name === name)) {
+      reader.problem(`ADMIN_TOKENS: the name ${JSON.stringify(name)} is used twice${name === 'admin' && single !== undefined ? ' (ADMIN_TOKEN is named admin)' : ''}`);
+    } else if (tokens.some((t) => t.token === token)) {
+      reader.problem(`ADMIN_TOKENS: ${JSON.stringify(name)} reuses another entry's token (the audit trail could not tell them apart)`);
+    } else {
+      tokens.push({ name, token });
+    }
+  }
+  return tokens;
+}
+
+/** Header names are case-insensitive. */
+function readClientIpHeader(reader: EnvReader): ClientIpHeader {
+  const raw = reader.optionalString('CLIENT_IP_HEADER');
+  if (raw === undefined) return 'x-forwarded-for';
+  const name = raw.trim().toLowerCase() as ClientIpHeader;
+  if (CLIENT_IP_HEADERS.includes(name)) return name;
+  reader.problem(`CLIENT_IP_HEADER: expected one of ${CLIENT_IP_HEADERS.join(', ')}, got ${JSON.stringify(raw)}`);
+  return 'x-forwarded-for';
+}
+
+/** Every entry parsed and written canonically (`::ffff:127.0.0.1` is 127.0.0.1), or a problem naming the entry. */
+function readTrustedProxies(reader: EnvReader): string[] {
+  const raw = reader.optionalString('TRUSTED_PROXIES');
+  if (raw === undefined) return [];
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 0) {
+    reader.problem(`TRUSTED_PROXIES: expected comma-separated IP addresses or CIDRs, got ${JSON.stringify(raw)}`);
+    return [];
+  }
+  const canonical: string[] = [];
+  for (const entry of entries) {
+    try {
+      canonical.push(parseCidr(entry).text);
+    } catch (error) {
+      reader.problem(`TRUSTED_PROXIES: ${(error as Error).message} (expected IP addresses or CIDRs, comma-separated)`);
+    }
+  }
+  return canonical;
 }
 
 /** A comma-separated list whose every entry passes `valid`; undefined when unset. */

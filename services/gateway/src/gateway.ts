@@ -1,4 +1,5 @@
 import uWS from 'uWebSockets.js';
+import { contains, parseAddress, type BanEntry, type Bans } from '@shardgate/bans';
 import type { Bus } from '@shardgate/bus';
 import type { Guard } from '@shardgate/guard';
 import type { Logger } from '@shardgate/logger';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   config: GatewayConfig;
   bus: Bus;
   guard: Guard;
+  /** The ban list, checked first at admission; a new ban closes its live connections here. */
+  bans?: Bans;
   subjects: Subjects;
   logger: Logger;
   metrics: GatewayMetrics;
@@ -104,7 +107,8 @@ export class Gateway {
     this.now = options.now ?? Date.now;
     this.id = String(config.gatewayId);
     this.ids = new InstanceIds(config.gatewayId);
-    this.trust = new TrustBoundary(config.trustedProxies, config.allowedOrigins);
+    this.trust = new TrustBoundary(config.trustedProxies, config.allowedOrigins, config.clientIpHeader);
+    options.bans?.onAdded((entry) => this.closeBanned(entry));
     this.refusalLogs = new LogSampler(20, 1000, this.now);
     this.socketHandler = new SocketHandler();
     // Sweeps more than two periods apart: this gateway's own event loop was stalled.
@@ -162,10 +166,7 @@ export class Gateway {
         const extensions = req.getHeader('sec-websocket-extensions');
         const origin = req.getHeader('origin');
         const world = req.getQuery('world') || undefined;
-        const ip = this.trust.clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), {
-          cfConnectingIp: req.getHeader('cf-connecting-ip'),
-          forwardedFor: req.getHeader('x-forwarded-for'),
-        });
+        const ip = this.trust.clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader(this.trust.header));
         if (!this.trust.originAllowed(origin)) {
           this.options.metrics.refused.inc({ reason: 'origin' });
           this.options.logger.warn({ ip, origin }, 'upgrade refused: origin not allowed');
@@ -279,6 +280,17 @@ export class Gateway {
     data.connection = connection;
     this.socketHandler.add(connection);
     const startedAt = process.hrtime.bigint();
+    // Bans first, from memory: a banned address learns it is banned, not that the world is full.
+    const ban = this.options.bans?.check(connection.ip);
+    if (ban?.verdict === 'banned') {
+      this.options.metrics.bannedRefusals.inc({ kind: ban.entry.kind });
+      this.refuse(connection, CloseReasons.Banned);
+      return;
+    }
+    if (ban?.verdict === 'unavailable') {
+      this.refuse(connection, CloseReasons.Maintenance);
+      return;
+    }
     const decision = this.main.handleConnection(data.world);
     if (!decision.ok) {
       this.refuse(connection, decision.reason);
@@ -371,7 +383,29 @@ export class Gateway {
     if (connection.shard !== undefined) this.link.send(connection.shard, [EventKind.Close, connection.instance, reason]);
   }
 
-  /** Admin commands reach every gateway: a ban closes that IP's live connections, a kick one player. */
+  /** A ban became active (made here or on another gateway): its live connections go, within the feed's delay. */
+  private closeBanned(entry: BanEntry): void {
+    const { cidr, record } = entry;
+    const full = cidr.prefix === (cidr.family === 4 ? 32 : 128);
+    const live = full
+      ? this.socketHandler.byIp(record.target)
+      : [...this.socketHandler.all()].filter((c) => {
+          try {
+            return contains(cidr, parseAddress(c.ip));
+          } catch {
+            return false;
+          }
+        });
+    let closed = 0;
+    for (const connection of live) {
+      if (connection.closed) continue; // already going (the feed echoes our own bans)
+      connection.close(CloseReasons.Banned);
+      closed += 1;
+    }
+    if (closed > 0) this.options.logger.info({ ban: record.target, closed }, 'banned address disconnected');
+  }
+
+  /** Admin commands reach every gateway: a kick closes one player; `ban` is what gateways before the ban store sent. */
   private onControl(message: ControlMessage): void {
     if (message.type === 'ban') {
       const live = this.socketHandler.byIp(message.ip);

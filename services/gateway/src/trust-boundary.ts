@@ -1,51 +1,54 @@
-import { BlockList, isIP } from 'node:net';
-import { normalizeIp } from './client-address';
+import { PrefixTable, parseAddress, parseCidr } from '@shardgate/bans';
+import { headerAddress, normalizeIp } from './client-address';
+
+/** Headers that may name the client behind a trusted proxy (CLIENT_IP_HEADER). */
+export const CLIENT_IP_HEADERS = ['x-forwarded-for', 'cf-connecting-ip', 'x-real-ip', 'true-client-ip'] as const;
+export type ClientIpHeader = (typeof CLIENT_IP_HEADERS)[number];
 
 /**
- * Who the client is, and whether its page may connect. A proxy header (`CF-Connecting-IP`,
- * `X-Forwarded-For`) names the client only when the socket's peer is a configured trusted
- * proxy; from anyone else it is ignored, so nobody can pick the address the per-IP limits
- * and bans see (Kaetram trusted the header from anyone).
+ * Who the client is, and whether its page may connect. The ONE header the operator named
+ * (`CLIENT_IP_HEADER`, default `X-Forwarded-For`) names the client, and only when the socket's
+ * peer is a configured trusted proxy; from anyone else it is ignored, so nobody can pick the
+ * address the per-IP limits and bans see. Any other header is ignored even from a proxy: an
+ * ordinary ingress appends to X-Forwarded-For but passes `CF-Connecting-IP` through as the
+ * client wrote it, and honouring that let a client choose a new address per connection.
  */
 export class TrustBoundary {
-  private readonly proxies = new BlockList();
-  private readonly hasProxies: boolean;
+  private readonly proxies = new PrefixTable<true>();
   private readonly origins: ReadonlySet<string> | undefined;
+  readonly header: ClientIpHeader;
 
   /** `trustedProxies`: CIDRs or single addresses; `allowedOrigins`: exact origins, or undefined for any. */
-  constructor(trustedProxies: readonly string[], allowedOrigins: readonly string[] | undefined) {
-    for (const entry of trustedProxies) {
-      const [address, bits] = entry.split('/') as [string, string | undefined];
-      const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      const prefix = bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits);
-      this.proxies.addSubnet(normalizeIp(address), prefix, type);
-    }
-    this.hasProxies = trustedProxies.length > 0;
+  constructor(trustedProxies: readonly string[], allowedOrigins: readonly string[] | undefined, header: ClientIpHeader = 'x-forwarded-for') {
+    for (const entry of trustedProxies) this.proxies.set(parseCidr(entry), true);
     this.origins = allowedOrigins ? new Set(allowedOrigins.map((o) => o.toLowerCase())) : undefined;
+    this.header = header;
   }
 
   private trusted(ip: string): boolean {
-    const type = isIP(ip);
-    return type !== 0 && this.proxies.check(ip, type === 6 ? 'ipv6' : 'ipv4');
+    try {
+      return this.proxies.find(parseAddress(ip)) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   /**
-   * The client address. Behind trusted proxies: CF-Connecting-IP if present, else the
-   * right-most X-Forwarded-For entry that is not itself a trusted proxy (entries to its left
-   * were written by the client and prove nothing).
+   * The client address, canonical. Behind trusted proxies: for X-Forwarded-For the right-most
+   * entry that is not itself a trusted proxy (entries to its left were written by the client
+   * and prove nothing); for a single-value header, its value. Garbage: the socket's peer.
    */
-  clientIp(peer: string, headers: { cfConnectingIp: string; forwardedFor: string }): string {
+  clientIp(peer: string, headerValue: string): string {
     const socketIp = normalizeIp(peer);
-    if (!this.hasProxies || !this.trusted(socketIp)) return socketIp;
-    const cf = normalizeIp(headers.cfConnectingIp);
-    if (cf && isIP(cf) !== 0) return cf;
-    const hops = headers.forwardedFor.split(',').map((h) => normalizeIp(h)).filter((h) => h !== '');
+    if (this.proxies.size === 0 || !this.trusted(socketIp) || headerValue.trim() === '') return socketIp;
+    if (this.header !== 'x-forwarded-for') return headerAddress(headerValue) ?? socketIp;
+    const hops = headerValue.split(',').map((h) => h.trim()).filter((h) => h !== '');
     for (let i = hops.length - 1; i >= 0; i--) {
-      const hop = hops[i]!;
-      if (isIP(hop) === 0) return socketIp; // garbage in the chain: trust only the socket
+      const hop = headerAddress(hops[i]!);
+      if (hop === undefined) return socketIp; // garbage in the chain: trust only the socket
       if (!this.trusted(hop)) return hop;
     }
-    return hops[0] ?? socketIp;
+    return headerAddress(hops[0] ?? '') ?? socketIp;
   }
 
   /** A browser page from another site may not connect when ALLOWED_ORIGINS is set; clients without an Origin may. */

@@ -19,12 +19,14 @@ describe('client address', () => {
     for (const ip of ['127.0.0.1', '10.0.0.1', '0.0.0.0', '255.255.255.255']) expect(normalizeIp(ip)).toBe(ip);
   });
 
-  test('client address - IPv6 is unchanged except for case', () => {
+  test('client address - IPv6 is written compressed and lower-case', () => {
     expect(normalizeIp('2001:db8::1')).toBe('2001:db8::1');
     expect(normalizeIp('2001:DB8::ABCD')).toBe('2001:db8::abcd');
     expect(normalizeIp('::1')).toBe('::1');
-    expect(normalizeIp('0000:0000:0000:0000:0000:0000:0000:0001')).toBe('0000:0000:0000:0000:0000:0000:0000:0001');
-    expect(normalizeIp('2001:0DB8:0000:0000:0000:FFFF:7F00:0001')).toBe('2001:0db8:0000:0000:0000:ffff:7f00:0001');
+    // One canonical form (RFC 5952): six spellings of one client once got six times the per-IP limit.
+    expect(normalizeIp('0000:0000:0000:0000:0000:0000:0000:0001')).toBe('::1');
+    expect(normalizeIp('2001:0DB8:0000:0000:0000:FFFF:7F00:0001')).toBe('2001:db8::ffff:7f00:1');
+    expect(normalizeIp('2001:0db8::1')).toBe('2001:db8::1');
   });
 
   test('client address - surrounding whitespace is dropped', () => {

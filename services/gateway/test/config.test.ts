@@ -35,6 +35,8 @@ describe('gateway config', () => {
       maxBackpressureBytes: 1024 * 1024,
       shardTimeoutMs: 3000,
       trustedProxies: [],
+      clientIpHeader: 'x-forwarded-for',
+      adminTokens: [],
       heartbeatMs: 1000,
       busFlushMs: 2,
     });
@@ -105,15 +107,39 @@ describe('gateway config', () => {
       busFlushMs: 0,
       trustedProxies: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'],
       allowedOrigins: ['https://play.example.com', 'http://localhost:9001'],
-      adminToken: 'a-long-enough-admin-token',
+      clientIpHeader: 'x-forwarded-for',
+      adminTokens: [{ name: 'admin', token: 'a-long-enough-admin-token' }],
     });
   });
 
   test('gateway config - bad proxy lists, origins and tokens are named', () => {
-    expect(problems({ TRUSTED_PROXIES: '10.0.0.0/33' })).toEqual(['TRUSTED_PROXIES: expected comma-separated IP addresses or CIDRs, got "10.0.0.0/33"']);
+    expect(problems({ TRUSTED_PROXIES: '10.0.0.0/33' })).toEqual(['TRUSTED_PROXIES: "10.0.0.0/33": an IPv4 prefix is at most /32 (expected IP addresses or CIDRs, comma-separated)']);
+    expect(problems({ TRUSTED_PROXIES: 'fe80::1%eth0' })[0]).toMatch(/^TRUSTED_PROXIES: .*zoned/);
+    expect(problems({ TRUSTED_PROXIES: '10.0.0.1/8' })[0]).toMatch(/^TRUSTED_PROXIES: .*the network is 10\.0\.0\.0\/8/);
+    expect(problems({ CLIENT_IP_HEADER: 'x-client-ip' })[0]).toMatch(/^CLIENT_IP_HEADER: expected one of x-forwarded-for, cf-connecting-ip/);
+    expect(problems({ ADMIN_TOKENS: 'ops:short' })[0]).toMatch(/^ADMIN_TOKENS: the token of "ops"/);
+    expect(problems({ ADMIN_TOKENS: ':a-long-enough-admin-token' })[0]).toMatch(/^ADMIN_TOKENS: each entry is name:token/);
+    expect(problems({ ADMIN_TOKENS: 'a:a-long-enough-admin-token,a:another-long-enough-token' })[0]).toMatch(/^ADMIN_TOKENS: the name "a" is used twice/);
+    expect(problems({ ADMIN_TOKENS: 'a:a-long-enough-admin-token,b:a-long-enough-admin-token' })[0]).toMatch(/reuses another entry's token/);
     expect(problems({ TRUSTED_PROXIES: 'proxy.example.com' })).toHaveLength(1);
     expect(problems({ ALLOWED_ORIGINS: 'play.example.com' })).toEqual(['ALLOWED_ORIGINS: expected comma-separated origins like https://play.example.com, got "play.example.com"']);
     expect(problems({ ADMIN_TOKEN: 'short' })).toEqual(['ADMIN_TOKEN: expected at least 16 characters without spaces, got "short"']);
+  });
+
+  test('gateway config - TRUSTED_PROXIES are read into the canonical form, CLIENT_IP_HEADER in any case, ADMIN_TOKENS by name', () => {
+    const config = read({
+      TRUSTED_PROXIES: '::ffff:127.0.0.1, ::FFFF:10.0.0.0/104, 2001:0DB8:0:0::/32',
+      CLIENT_IP_HEADER: 'CF-Connecting-IP',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+      ADMIN_TOKENS: 'alice:alice-token-0123456789, bob@ops:bob-token-0123456789',
+    });
+    expect(config.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '2001:db8::/32']);
+    expect(config.clientIpHeader).toBe('cf-connecting-ip');
+    expect(config.adminTokens).toEqual([
+      { name: 'admin', token: 'a-long-enough-admin-token' },
+      { name: 'alice', token: 'alice-token-0123456789' },
+      { name: 'bob@ops', token: 'bob-token-0123456789' },
+    ]);
   });
 
   test('gateway config - a bad value is named with what was expected and what was given', () => {

@@ -16,6 +16,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { JetStreamBanStore } from '@shardgate/bans';
+import { NatsVersionedStore } from '@shardgate/bus';
 import { KaetramClient } from './kaetram-client';
 import { redisCommand } from './redis-server';
 import { GATEWAY_BIN, SHARD_BIN } from './entries';
@@ -227,6 +229,12 @@ export class Deployment {
       }),
     );
     this.writeLogs();
+    // The gateways' ban bucket and audit stream (named after BUS_PREFIX) would outlive the run
+    // on a shared NATS.
+    const busPrefix = this.options.env?.BUS_PREFIX ?? this.busPrefix;
+    await JetStreamBanStore.destroy(this.options.natsUrl.split(','), `${busPrefix.replace(/\./g, '_')}_bans`, 1000);
+    // And the members of its shared worlds (services/shard/src/bin.ts names the bucket).
+    await NatsVersionedStore.destroyBucket(this.options.natsUrl.split(','), `${busPrefix.replace(/[^A-Za-z0-9_-]/g, '_')}_worlds`, 1000);
     const redisPort = this.options.redisUrl ? Number(new URL(this.options.redisUrl).port || 6379) : undefined;
     if (redisPort !== undefined) await redisCommand(redisPort, `DEL ${this.redisPrefix}gateway-ids`);
   }

@@ -30,11 +30,17 @@ export interface NatsServerOptions {
   stopTimeoutMs?: number;
   /** The server's largest message (`max_payload`), for tests of what does not fit. Default NATS's 1 MiB. */
   maxPayload?: number;
+  /**
+   * JetStream on, with its file store in this directory (kept across kill/restart, like a
+   * server's disk). Default off.
+   */
+  jetStreamDir?: string;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<PrivateNatsServer> {
   const port = options.port ?? (await freePort());
   const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (options.jetStreamDir !== undefined) args.push('-js', '-sd', options.jetStreamDir);
   if (options.maxPayload !== undefined) {
     // No command-line flag for it: a one-line config file.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nats-conf-'));

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port';
 
@@ -109,7 +111,8 @@ export class ServiceProcess {
     const adminPort = env.ADMIN_PORT ? Number(env.ADMIN_PORT) : await freePort();
     const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, entry)], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
+      // A fresh DATA_DIR unless the test gives one: bans in the repo's ./data would outlive the run.
+      env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'shardgate-data-')), ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);
