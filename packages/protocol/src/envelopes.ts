@@ -56,6 +56,11 @@ export interface ShardHeartbeat {
   /** Whether this shard owns its world's spawn region (where new players appear): gateways send new players there. */
   spawn?: boolean;
   /**
+   * Random per process: a shard id heard with another boot is a new process under the old id
+   * (a crash and a quick restart); gateways close the players of the old one, which it does not know.
+   */
+  boot?: string;
+  /**
    * The `gVer` the shard accepts (GAME_VERSION), so gateways can tell clients which version
    * to send (`GET /version`). Optional: a heartbeat from an older shard has none.
    */
@@ -183,7 +188,8 @@ export function decodeShardHeartbeat(bytes: Uint8Array): ShardHeartbeat {
     !isCount(v.capacity) ||
     typeof v.accepting !== 'boolean' ||
     !isCount(v.serverId) ||
-    (v.spawn !== undefined && typeof v.spawn !== 'boolean')
+    (v.spawn !== undefined && typeof v.spawn !== 'boolean') ||
+    (v.boot !== undefined && typeof v.boot !== 'string')
   ) {
     throw new EnvelopeError('shard heartbeat: bad fields');
   }

@@ -122,7 +122,7 @@ export class Gateway {
         followMoves(batch, this.socketHandler, (shard, event) => this.link.send(shard, event), options.metrics, options.logger);
       },
       heartbeat: (heartbeat) => {
-        this.registry.update(heartbeat);
+        if (this.registry.update(heartbeat)) this.closePlayersOf([heartbeat.shard], 'shard restarted under the same id: closing the players of its previous life');
         metrics.shardsKnown.set(this.registry.size);
       },
       gatewayHeartbeat: (heartbeat) => this.peers.set(heartbeat.gateway, { connections: heartbeat.connections, lastSeen: this.now() }),
@@ -459,9 +459,17 @@ export class Gateway {
       return;
     }
     if (judgement.kind !== 'judged' || judgement.lost.length === 0) return;
-    const lost = judgement.lost.map((l) => l.peer);
-    const gone = new Set(lost);
-    this.options.logger.error({ shards: lost, silentMs: judgement.lost.map((l) => Math.round(l.silentMs)) }, 'shard heartbeat lost: closing its players');
+    this.closePlayersOf(
+      judgement.lost.map((l) => l.peer),
+      'shard heartbeat lost: closing its players',
+      { silentMs: judgement.lost.map((l) => Math.round(l.silentMs)) },
+    );
+  }
+
+  /** The players routed to these shards are lost with them: closed with `error`. */
+  private closePlayersOf(shards: string[], why: string, extra: Record<string, unknown> = {}): void {
+    const gone = new Set(shards);
+    this.options.logger.error({ shards, ...extra }, why);
     for (const connection of [...this.socketHandler.all()]) {
       if (connection.shard !== undefined && gone.has(connection.shard)) connection.close(CloseReasons.Error);
     }

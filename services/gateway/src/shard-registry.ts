@@ -19,6 +19,8 @@ export interface ShardInfo {
   opened: number;
   /** It owns its world's spawn region: new players of that world start there (no hand-off at login). */
   spawn: boolean;
+  /** The process behind the id (ShardHeartbeat.boot), when it says. */
+  boot?: string;
   /** The `gVer` the shard accepts, when its heartbeat says. */
   gameVersion?: string;
 }
@@ -45,7 +47,12 @@ export class ShardRegistry {
     this.liveness = new PeerLiveness(timeoutMs, stallMs);
   }
 
-  update(heartbeat: ShardHeartbeat): void {
+  /**
+   * Records a heartbeat. True when it comes from a new process under a known shard id (another
+   * `boot`): the players routed to the old one are lost, whatever the silence says.
+   */
+  update(heartbeat: ShardHeartbeat): boolean {
+    const before = this.shards.get(heartbeat.shard)?.boot;
     this.shards.set(heartbeat.shard, {
       shard: heartbeat.shard,
       serverId: heartbeat.serverId,
@@ -55,9 +62,11 @@ export class ShardRegistry {
       pending: 0,
       opened: 0,
       spawn: heartbeat.spawn ?? false,
+      ...(heartbeat.boot !== undefined ? { boot: heartbeat.boot } : {}),
       ...(heartbeat.gameVersion !== undefined ? { gameVersion: heartbeat.gameVersion } : {}),
     });
     this.liveness.seen(heartbeat.shard, this.now());
+    return before !== undefined && heartbeat.boot !== undefined && before !== heartbeat.boot;
   }
 
   /**

@@ -349,3 +349,16 @@ describe('shard registry with worlds of several shards', () => {
     expect(r.pick('a2')?.shard).toBe('a2');
   });
 });
+
+describe('shard registry and restarts', () => {
+  test('restart - a heartbeat from a new process under a known id says so (its old players are lost)', () => {
+    const { registry: r } = registry();
+    expect(r.update(heartbeat('s1', { boot: 'aaa' }))).toBe(false);
+    expect(r.update(heartbeat('s1', { boot: 'aaa', players: 3 }))).toBe(false);
+    expect(r.update(heartbeat('s1', { boot: 'bbb' }))).toBe(true);
+    expect(r.update(heartbeat('s1', { boot: 'bbb' }))).toBe(false);
+    // Shards that do not say their boot are never judged restarted.
+    expect(r.update(heartbeat('s2'))).toBe(false);
+    expect(r.update(heartbeat('s2'))).toBe(false);
+  });
+});

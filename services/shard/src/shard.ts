@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   CloseReasons,
   decodeControl,
@@ -76,6 +77,8 @@ export class Shard {
   private readonly peers: PeerLiveness | null;
   private readonly worldOptions: SharedWorld | null;
   private removing = false;
+  /** This process's life under its id (see ShardHeartbeat.boot). */
+  private readonly boot = randomBytes(6).toString('hex');
 
   constructor(options: ShardOptions & { world?: SharedWorld }) {
     const { config, bus, subjects, logger, metrics } = options;
@@ -391,6 +394,7 @@ export class Shard {
       accepting: this.accepting,
       serverId: this.config.serverId,
       spawn: this.world.ownsSpawn,
+      boot: this.boot,
       gameVersion: this.config.gameVersion,
     };
     try {

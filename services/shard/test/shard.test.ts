@@ -56,7 +56,7 @@ describe('Shard over the in-process bus', () => {
     await s.shard.start();
     expect(s.shard.ready).toBe(true);
     await waitFor(() => s.heartbeats.length > 0, 'first heartbeat');
-    expect(s.heartbeats[0]).toEqual({ shard: '3', players: 0, capacity: 1000, accepting: true, serverId: 3, spawn: true, gameVersion: '0.5.5-beta' });
+    expect(s.heartbeats[0]).toEqual({ shard: '3', players: 0, capacity: 1000, accepting: true, serverId: 3, spawn: true, gameVersion: '0.5.5-beta', boot: expect.stringMatching(/^[0-9a-f]{12}$/) });
 
     s.send([s.open('0100001')]);
     await waitFor(() => s.received.packets('0100001').length === 1, 'Connected');
