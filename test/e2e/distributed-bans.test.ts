@@ -211,7 +211,7 @@ describe('bans - a gateway that starts while the ban store is down', () => {
     // NATS back without JetStream: the bus works, the ban store does not.
     const port = nats.port;
     await nats.stop();
-    nats = await startNatsServer({ port });
+    nats = await startNatsServer({ port, jetStream: false });
     deployment = await Deployment.start({
       redisUrl: redis.url,
       natsUrl: nats.url,

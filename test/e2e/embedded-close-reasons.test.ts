@@ -1,3 +1,4 @@
+import { STOCK_CLIENT_VERSION } from '@shardgate/protocol';
 import { KaetramClient, ServiceProcess } from '@shardgate/harness';
 
 const EMBEDDED = 'services/embedded/dist/bin.js';
@@ -132,7 +133,7 @@ describe('embedded - Kaetram close reasons', () => {
     const client = await connect(service);
     await client.waitForId(0);
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    client.send([1, { gVer: 'alpha-2.5.1' }]); // a fixed window would start here
+    client.send([1, { gVer: STOCK_CLIENT_VERSION }]); // a fixed window would start here
     await sleep(700);
     for (let i = 0; i < 250; i++) client.send([18, [1]]);
     await sleep(450); // past that window's end, 450 ms after the first burst

@@ -2,6 +2,7 @@
 // 1000, HANDSHAKE_TIMEOUT_MS 10 s, CONNECT_INTERVAL_MS 5 s), 1 200 IPs each open one WebSocket
 // and say nothing; real players arriving meanwhile all get in. A slot is taken at Login, so a
 // world at MAX_PLAYERS still refuses the next Login with worldfull.
+import { STOCK_CLIENT_VERSION } from '@shardgate/protocol';
 import { ServiceProcess } from '@shardgate/harness';
 import { RawClient, sleep } from './helpers';
 
@@ -69,7 +70,7 @@ describe('hardening - silent sockets cost no world slot', () => {
       for (let i = 0; i < 3; i++) clients.push(await RawClient.open(service.port, `127.0.98.${i + 1}`));
       for (const c of clients) {
         await c.until(() => c.packets().some((p) => p[0] === 0), 5000, 'Connected');
-        c.sendText(JSON.stringify([1, { gVer: 'alpha-2.5.1' }]));
+        c.sendText(JSON.stringify([1, { gVer: STOCK_CLIENT_VERSION }]));
         await c.until(() => c.packets().some((p) => p[0] === 1), 5000, 'Handshake');
       }
       for (const c of clients) c.sendText(JSON.stringify([2, { opcode: 2 }]));

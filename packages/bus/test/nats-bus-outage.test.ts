@@ -61,7 +61,8 @@ describe('NatsBus outage', () => {
     bus.publish('outage.a', u32(3));
     await bus.flush();
     await waitFor(() => got.length === 3, 'the held and the new message', 5000);
-    await waitFor(() => gotElsewhere.length >= 2, 'the new message on the other connection', 5000);
+    // The held 2 may or may not reach it (issue 16, item 1: replayed before its subscription is back): wait for 3.
+    await waitFor(() => gotElsewhere.includes(3), 'the new message on the other connection', 5000);
     expect(got).toEqual([1, 2, 3]);
     expect(gotElsewhere.at(-1)).toBe(3);
     expect(statuses).toEqual(['disconnected', 'reconnecting', 'connected']);

@@ -31,16 +31,19 @@ export interface NatsServerOptions {
   /** The server's largest message (`max_payload`), for tests of what does not fit. Default NATS's 1 MiB. */
   maxPayload?: number;
   /**
-   * JetStream on, with its file store in this directory (kept across kill/restart, like a
-   * server's disk). Default off.
+   * JetStream's file store in this directory (kept across kill/restart, like a server's disk).
+   * Default: a fresh temporary directory (gateways keep bans, and shared worlds their members,
+   * in JetStream, as in production).
    */
   jetStreamDir?: string;
+  /** False: a NATS without JetStream (the ban and world stores unavailable). Default true. */
+  jetStream?: boolean;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<PrivateNatsServer> {
   const port = options.port ?? (await freePort());
   const args = ['-a', '127.0.0.1', '-p', String(port)];
-  if (options.jetStreamDir !== undefined) args.push('-js', '-sd', options.jetStreamDir);
+  if (options.jetStream !== false) args.push('-js', '-sd', options.jetStreamDir ?? mkdtempSync(path.join(os.tmpdir(), 'nats-js-')));
   if (options.maxPayload !== undefined) {
     // No command-line flag for it: a one-line config file.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nats-conf-'));
