@@ -547,25 +547,25 @@ export class World implements ConnectionHost, PlayerHost {
   private handOffForeign(): void {
     let deferred = false;
     const others = this.border.current.shards.filter((s) => s !== this.border.self);
+    const spawnRegion = this.map.grid.regionAt(this.map.spawn.x, this.map.spawn.y);
     for (const player of [...this.players.values()]) {
       if (player.state === 'closed') continue;
       const region = player.inWorld ? player.region : -1;
-      let target: string | undefined;
-      if (region >= 0 && !this.border.owns(region)) target = this.border.ownerOf(region);
-      else if (this.draining && others.length > 0) target = region >= 0 ? this.border.ownerOf(region) : this.border.ownerOf(this.map.grid.regionAt(this.map.spawn.x, this.map.spawn.y));
-      if (target === undefined || target === this.border.self) {
-        if (this.draining && others.length > 0) target = others[0];
-        else continue;
-      }
+      // Where he belongs: the owner of where he stands; draining, anyone's (those not in the
+      // world yet go to the spawn region's owner, where they will appear).
+      let target = region >= 0 ? this.border.ownerOf(region) : this.draining ? this.border.ownerOf(spawnRegion) : undefined;
+      if (this.draining && target === this.border.self) target = others[0];
+      if (target === undefined || target === this.border.self) continue;
       if (this.border.awaitingFence(player.instance)) {
         deferred = true;
         continue;
       }
-      this.handOff(player, target!, region, this.draining ? 'drain' : 'rebalance');
+      this.handOff(player, target, region, this.draining ? 'drain' : 'rebalance');
     }
     this.foreignCheck = deferred;
     if (!deferred && this.border.settling) this.border.settle();
   }
+
 
   /** Applies what waited for the fence; what arrives after he moved on follows him, fence last. */
   private releaseHeld(instance: string): void {
