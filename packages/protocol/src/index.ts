@@ -41,5 +41,5 @@ export type {
   GatewayHeartbeat,
   ControlMessage,
 } from './envelopes';
-export { encodePeerMessage, decodePeerMessage, HANDOFF_CAUSES } from './peer';
+export { encodePeerMessage, encodePeerMessageWithin, decodePeerMessage, HANDOFF_CAUSES } from './peer';
 export type { PeerMessage, PeerOp, HandoffCause } from './peer';

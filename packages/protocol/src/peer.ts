@@ -95,3 +95,25 @@ export function decodePeerMessage(bytes: Uint8Array): PeerMessage {
   for (let i = 0; i < m.ops.length; i++) if (!validOp(m.ops[i])) throw new EnvelopeError(`peer message: op ${i} is malformed`);
   return { from: m.from, epoch: m.epoch, ops: m.ops as PeerOp[] };
 }
+
+/**
+ * Encodes a peer message as one or more messages of at most `maxBytes` each (the bus's
+ * largest message), to be published in the returned order: ops are halved, never cut, so their
+ * order holds across the pieces. An op over the limit by itself is returned as it is (the bus
+ * reports it): a login wave at a border (a Spawn per player, a ghost per player) passed 1 MiB.
+ */
+export function encodePeerMessageWithin(message: PeerMessage, maxBytes: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const split = (ops: PeerOp[]): void => {
+    const bytes = encodePeerMessage({ from: message.from, epoch: message.epoch, ops });
+    if (bytes.byteLength <= maxBytes || ops.length < 2) {
+      out.push(bytes);
+      return;
+    }
+    const mid = ops.length >> 1;
+    split(ops.slice(0, mid));
+    split(ops.slice(mid));
+  };
+  split(message.ops);
+  return out;
+}

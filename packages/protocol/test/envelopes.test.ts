@@ -12,10 +12,13 @@ import {
   encodeEnvelope,
   encodeShardBatch,
   encodeShardBatchWithin,
+  encodePeerMessage,
+  encodePeerMessageWithin,
+  decodePeerMessage,
   messageEvent,
   parseClientFrame,
 } from '../src';
-import type { ClientEvent, ControlMessage, GatewayBatch, GatewayHeartbeat, ShardBatch, ShardHeartbeat } from '../src';
+import type { ClientEvent, ControlMessage, GatewayBatch, GatewayHeartbeat, PeerOp, ShardBatch, ShardHeartbeat } from '../src';
 
 const DECODERS = {
   'gateway batch': decodeGatewayBatch,
@@ -291,5 +294,17 @@ describe('shard batch moves', () => {
   it('moves - a malformed moves field is refused', () => {
     const bytes = encode({ shard: 's1', lens: [], frames: [], closes: [], moves: [['01']], text: new Uint8Array(0) });
     expect(() => decodeShardBatch(bytes)).toThrow(/moves/);
+  });
+});
+
+describe('peer messages', () => {
+  it('peer - a message over the bus limit is cut into pieces of whole ops, in order', () => {
+    const ops: PeerOp[] = Array.from({ length: 200 }, (_, i) => ['a', [1, 2, 3], `[19,"${'x'.repeat(500)}${i}"]`, null, i + 1]);
+    const pieces = encodePeerMessageWithin({ from: 's1', epoch: 3, ops }, 16 * 1024).map(decodePeerMessage);
+    expect(pieces.length).toBeGreaterThan(4);
+    for (const p of pieces) expect(encodePeerMessage(p).byteLength).toBeLessThanOrEqual(16 * 1024);
+    expect(pieces.flatMap((p) => p.ops)).toEqual(ops);
+    expect(pieces.every((p) => p.from === 's1' && p.epoch === 3)).toBe(true);
+    expect(encodePeerMessageWithin({ from: 's1', epoch: 3, ops: ops.slice(0, 3) }, 16 * 1024)).toHaveLength(1);
   });
 });

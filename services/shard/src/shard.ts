@@ -6,7 +6,7 @@ import {
   decodePeerMessage,
   decodeShardHeartbeat,
   encodeEnvelope,
-  encodePeerMessage,
+  encodePeerMessageWithin,
   encodeShardBatchWithin,
 } from '@shardgate/protocol';
 import type { ControlMessage, OwnershipTable, PeerMessage, ShardBatch, ShardHeartbeat, Subjects } from '@shardgate/protocol';
@@ -77,6 +77,7 @@ export class Shard {
   private readonly peers: PeerLiveness | null;
   private readonly worldOptions: SharedWorld | null;
   private removing = false;
+  private rejoining = false;
   /** This process's life under its id (see ShardHeartbeat.boot). */
   private readonly boot = randomBytes(6).toString('hex');
 
@@ -281,6 +282,18 @@ export class Shard {
   private applyTable(table: OwnershipTable): void {
     const before = this.world.border.epoch;
     this.world.applyTable(table);
+    // Taken out while alive (a stall longer than SHARD_TIMEOUT_MS looked like a crash): our
+    // players go to the members on the next tick; we ask to be a member again.
+    if (this.accepting && !table.shards.includes(this.id) && !this.rejoining) {
+      this.rejoining = true;
+      this.logger.warn({ epoch: table.epoch, shards: table.shards }, 'taken out of the world while alive: joining again');
+      this.membership
+        ?.rejoin()
+        .catch((err: unknown) => this.logger.error({ err }, 'cannot join the world again'))
+        .finally(() => {
+          this.rejoining = false;
+        });
+    }
     for (const shard of table.shards) if (shard !== this.id) this.peers?.seen(shard, this.now());
     if (table.epoch > before) this.logger.info({ epoch: table.epoch, shards: table.shards, regions: this.world.border.regionsOwned() }, 'ownership table applied');
   }
@@ -333,9 +346,11 @@ export class Shard {
 
   private readonly publishPeer = (shard: string, message: PeerMessage): void => {
     try {
-      const bytes = encodePeerMessage(message);
-      this.metrics.borderBytes.inc(bytes.byteLength);
-      this.bus.publish(this.subjects.shardPeer(shard), bytes);
+      const subject = this.subjects.shardPeer(shard);
+      for (const bytes of encodePeerMessageWithin(message, this.bus.maxPayload)) {
+        this.metrics.borderBytes.inc(bytes.byteLength);
+        this.bus.publish(subject, bytes);
+      }
     } catch (err) {
       this.logger.error({ err, shard }, 'cannot publish to another shard');
     }

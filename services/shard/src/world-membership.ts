@@ -95,6 +95,11 @@ export class WorldMembership {
     return arrived;
   }
 
+  /** Puts this shard back in the world (the others took it out while it was alive but silent). */
+  async rejoin(): Promise<void> {
+    await this.change((shards) => (shards.includes(this.options.self) ? null : [...shards, this.options.self]));
+  }
+
   /** Takes this shard out of the world (drain). Resolves with what remains (maybe nobody). */
   async leave(): Promise<string[]> {
     const after = await this.change((shards) => (shards.includes(this.options.self) ? shards.filter((s) => s !== this.options.self) : null));

@@ -424,11 +424,16 @@ export class World implements ConnectionHost, PlayerHost {
   /** A message from another shard of the world: every op applied in order, bad ones counted. */
   receivePeer(message: PeerMessage): void {
     if (!this.border.knows(message.from, this.clock()) || message.from === this.border.self) return this.rejectPeer('stranger');
-    if (message.epoch < this.border.oldestEpoch) {
-      this.logger.warn({ from: message.from, epoch: message.epoch, ours: this.border.epoch }, 'stale peer message refused');
-      return this.rejectPeer('stale');
-    }
+    // Written under a table two or more changes old: its broadcasts and ghosts describe a world
+    // that is gone and are refused; what carries a player (his hand-off, his late events, his
+    // fence, a teleport for him) is taken all the same: refusing it would lose him.
+    const stale = message.epoch < this.border.oldestEpoch;
+    if (stale) this.logger.warn({ from: message.from, epoch: message.epoch, ours: this.border.epoch }, 'stale peer message: only its players taken');
     for (const op of message.ops) {
+      if (stale && (op[0] === 'a' || op[0] === 'g' || op[0] === 'x')) {
+        this.rejectPeer('stale');
+        continue;
+      }
       try {
         this.applyPeerOp(message.from, op);
       } catch (err) {

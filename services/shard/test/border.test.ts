@@ -213,6 +213,16 @@ describe('scale out and bad peers', () => {
     ]);
   });
 
+  it('stale hand-off - a player handed over under an old table is taken all the same (refusing him would lose him)', async () => {
+    const cluster = new Cluster(['a', 'b']);
+    cluster.join('0s1', { x: 400, y: 400 }); // b's
+    const record = cluster.world('b').players.get('0s1')!.toRecord();
+    const a = cluster.world('a');
+    a.receivePeer({ from: 'b', epoch: cluster.table.epoch - 3, ops: [['a', [0], '[19,"old news"]', null, 1], ['h', { ...record, instance: '0s9' }, 'gw1', [], -1, 'drain', 0, 0]] });
+    expect(a.players.has('0s9')).toBe(true);
+    expect(await cluster.total((m) => m.peerRejected, { reason: 'stale' })).toBe(1);
+  });
+
   it('bad peers - malformed hand-offs, strangers, stale epochs and unknown players are refused, counted, and change nothing', async () => {
     const cluster = new Cluster(['a', 'b']);
     cluster.join('0z1', { x: 60, y: 60 });
