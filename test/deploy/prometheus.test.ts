@@ -15,25 +15,12 @@ import { asList, asObj, deployPath, readYaml, ROOT, type Obj } from './helpers/f
 import { ANNOUNCED_GAUGES, SCRAPE_SERIES, exportedSeriesNames } from './helpers/metrics';
 import { metricNamesIn, substituteGrafanaVariables } from './helpers/promql';
 import { describeWithPromtool, promtool } from './helpers/promtool';
+import { REQUIRED_ALERTS } from './helpers/alerts';
 
 const CONFIG = 'deploy/prometheus/prometheus.yml';
 const RULES = 'deploy/prometheus/alerts.yml';
 const RULE_TESTS = 'deploy/prometheus/alerts.test.yml';
 
-/** What issue 4 asks the rules to cover, and issue 11 (hand-offs that did not complete, peer messages refused), and issue 13 (the ban store). */
-const REQUIRED_ALERTS = [
-  'GatewayDown',
-  'ShardDown',
-  'ShardTickP99OverBudget',
-  'RefusalSpike',
-  'EventLoopLagHigh',
-  'RedisUnreachable',
-  'NatsUnreachable',
-  'HandoffNotConfirmed',
-  'HandoffsLost',
-  'PeerMessagesRefused',
-  'BanStoreUnreachable',
-];
 
 /** GitHub's heading anchor: lowercase, punctuation dropped (but - and _), spaces to hyphens. */
 function githubSlug(heading: string): string {

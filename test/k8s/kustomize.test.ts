@@ -13,6 +13,7 @@ import { readGatewaySettings } from '../../services/gateway/src/config';
 import { readDistributedGatewayConfig } from '../../services/gateway/src/distributed-config';
 import { readDistributedShardConfig, SHARED_WORLD_DEFAULTS } from '../../services/shard/src/distributed-config';
 import { builtInMap } from '../../services/shard/src/game-map';
+import { REQUIRED_ALERTS } from '../deploy/helpers/alerts';
 import {
   NAMESPACE,
   ROOT,
@@ -50,19 +51,6 @@ const SHARED: Tree[] = ['dev', 'prod'];
 const SHARD_HPA: Tree[] = ['prod'];
 const ADAPTER_VALUES = 'k8s/prometheus-adapter/values.yaml';
 
-const ALERTS = [
-  'GatewayDown',
-  'ShardDown',
-  'ShardTickP99OverBudget',
-  'RefusalSpike',
-  'EventLoopLagHigh',
-  'RedisUnreachable',
-  'NatsUnreachable',
-  'HandoffNotConfirmed',
-  'HandoffsLost',
-  'PeerMessagesRefused',
-  'BanStoreUnreachable',
-];
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000; // README, Configuration (gateways)
 // A shard's stop after its drain (closing, flushing, leaving the world): what the grace period
 // must hold beyond DRAIN_TIMEOUT_MS (base/shard/statefulset.yaml).
@@ -527,7 +515,7 @@ describeK8s('k8s', () => {
       const objects = rendered(tree);
       const rule = get(objects, 'PrometheusRule', 'shardgate');
       const rules: K8sObject[] = rule.spec.groups.flatMap((g: K8sObject) => g.rules);
-      expect(rules.map((r) => r.alert).sort()).toEqual([...ALERTS].sort());
+      expect(rules.map((r) => r.alert).sort()).toEqual([...REQUIRED_ALERTS].sort());
       const declared = declaredMetrics();
       const promClient = fs.readFileSync(require.resolve('prom-client/lib/metrics/eventLoopLag.js', { paths: [path.join(ROOT, 'packages/metrics')] }), 'utf8');
       for (const r of rules) {
